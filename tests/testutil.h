@@ -1,0 +1,24 @@
+/* Helpers shared by the tests: file fixtures, float comparison, and running
+ * the nnpipe command. */
+#ifndef NNPIPE_TESTUTIL_H
+#define NNPIPE_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Path under the source tree; returns a static buffer (one per call site is
+ * not needed: copy it if you keep two). */
+const char *src_path(const char *rel);
+/* Reads a raw float32 file; returns the count, or -1. Caller frees *out. */
+long read_floats(const char *path, float **out);
+/* Index of the first element where |a-b| > tol*(1+|b|), or -1 when all
+ * match. NaNs match only NaNs. */
+long first_mismatch(const float *a, const float *b, size_t n, float tol);
+/* Runs a shell command; stores its stdout and stderr (NUL-terminated,
+ * caller frees, may be NULL to discard) and returns its exit status. */
+int run_cmd(const char *cmd, char **out, char **err);
+/* A fresh empty temporary folder (static buffer). */
+const char *temp_dir(void);
+/* Writes text to path; returns 0 on success. */
+int write_text(const char *path, const char *text);
+
+#endif

@@ -1,0 +1,40 @@
+/* The nnpipe command: a thin client of the library. Each subcommand lives in
+ * tools/cmd_*.c and is one row of the table below. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command commands[] = {
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: nnpipe COMMAND [ARGS...]\n\ncommands:\n");
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\nRun 'nnpipe COMMAND --help' for a command's options.\n"
+               "Exit codes: 0 success, 1 usage error, 2 invalid model or input, 3 internal error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("nnpipe %s\n", NNPIPE_VERSION_STRING);
+        return EXIT_OK;
+    }
+    for (const struct command *c = commands; c->name; c++)
+        if (!strcmp(argv[1], c->name))
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "nnpipe: error: unknown command '%s' (see 'nnpipe --help')\n", argv[1]);
+    return EXIT_USAGE;
+}
