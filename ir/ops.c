@@ -1,19 +1,18 @@
-/* Op descriptor table. (Placeholder rows until shape inference and the
- * interpreter land: every op reports itself unsupported.) */
-#include "ops.h"
+/* The op descriptor table: one row per op kind, giving its ONNX name, how
+ * many inputs and outputs it takes, and its infer, run and macs functions.
+ *
+ * graph_check enforces the input/output counts before calling infer, so an
+ * infer function may index its required inputs directly. Input counts are
+ * the widest any opset from 7 to 13 allows (Clip's min/max inputs, Dropout's
+ * ratio and training_mode, BatchNormalization's training outputs); infer
+ * decides what the model's opset actually permits, and rejects what nnpipe
+ * does not do with NNP_UNSUPPORTED and a message saying so.
+ *
+ * Ops that only move data (Identity, Dropout at inference, Flatten,
+ * Reshape) share run_identity: a row-major copy is the whole semantics. */
+#include "op_impl.h"
 
 #include <string.h>
-
-static int infer_todo(graph *g, int n, nnp_err *e)
-{
-    return err_set(e, NNP_UNSUPPORTED, "op %s is not implemented yet", op_table[g->nodes[n].op].name);
-}
-
-static int run_todo(const graph *g, const node *n, float *const *vals, nnp_err *e)
-{
-    (void)g, (void)vals;
-    return err_set(e, NNP_UNSUPPORTED, "op %s is not implemented yet", op_table[n->op].name);
-}
 
 static int64_t macs_none(const graph *g, const node *n)
 {
@@ -21,28 +20,31 @@ static int64_t macs_none(const graph *g, const node *n)
     return 0;
 }
 
-#define TODO(nm, a, b, c, d) {nm, a, b, c, d, infer_todo, run_todo, macs_none}
+#define ROW(nm, i0, i1, o0, o1, inf, run, mac) {nm, i0, i1, o0, o1, inf, run, mac}
 const op_desc op_table[OP_COUNT] = {
-    [OP_CONV] = TODO("Conv", 2, 3, 1, 1),
-    [OP_MAXPOOL] = TODO("MaxPool", 1, 1, 1, 2),
-    [OP_AVGPOOL] = TODO("AveragePool", 1, 1, 1, 1),
-    [OP_GLOBALAVGPOOL] = TODO("GlobalAveragePool", 1, 1, 1, 1),
-    [OP_GLOBALMAXPOOL] = TODO("GlobalMaxPool", 1, 1, 1, 1),
-    [OP_RELU] = TODO("Relu", 1, 1, 1, 1),
-    [OP_LEAKYRELU] = TODO("LeakyRelu", 1, 1, 1, 1),
-    [OP_CLIP] = TODO("Clip", 1, 3, 1, 1),
-    [OP_SIGMOID] = TODO("Sigmoid", 1, 1, 1, 1),
-    [OP_ADD] = TODO("Add", 2, 2, 1, 1),
-    [OP_MUL] = TODO("Mul", 2, 2, 1, 1),
-    [OP_BATCHNORM] = TODO("BatchNormalization", 5, 5, 1, 1),
-    [OP_CONCAT] = TODO("Concat", 1, 1 << 20, 1, 1),
-    [OP_FLATTEN] = TODO("Flatten", 1, 1, 1, 1),
-    [OP_RESHAPE] = TODO("Reshape", 2, 2, 1, 1),
-    [OP_GEMM] = TODO("Gemm", 2, 3, 1, 1),
-    [OP_MATMUL] = TODO("MatMul", 2, 2, 1, 1),
-    [OP_SOFTMAX] = TODO("Softmax", 1, 1, 1, 1),
-    [OP_IDENTITY] = TODO("Identity", 1, 1, 1, 1),
-    [OP_DROPOUT] = TODO("Dropout", 1, 3, 1, 2),
+    [OP_CONV] = ROW("Conv", 2, 3, 1, 1, infer_conv, run_conv, macs_conv),
+    [OP_MAXPOOL] = ROW("MaxPool", 1, 1, 1, 2, infer_pool, run_maxpool, macs_none),
+    [OP_AVGPOOL] = ROW("AveragePool", 1, 1, 1, 1, infer_pool, run_avgpool, macs_none),
+    [OP_GLOBALAVGPOOL] = ROW("GlobalAveragePool", 1, 1, 1, 1, infer_global_pool,
+                             run_global_avgpool, macs_none),
+    [OP_GLOBALMAXPOOL] = ROW("GlobalMaxPool", 1, 1, 1, 1, infer_global_pool,
+                             run_global_maxpool, macs_none),
+    [OP_RELU] = ROW("Relu", 1, 1, 1, 1, infer_unary, run_relu, macs_none),
+    [OP_LEAKYRELU] = ROW("LeakyRelu", 1, 1, 1, 1, infer_unary, run_leakyrelu, macs_none),
+    [OP_CLIP] = ROW("Clip", 1, 3, 1, 1, infer_clip, run_clip, macs_none),
+    [OP_SIGMOID] = ROW("Sigmoid", 1, 1, 1, 1, infer_unary, run_sigmoid, macs_none),
+    [OP_ADD] = ROW("Add", 2, 2, 1, 1, infer_binary, run_add, macs_none),
+    [OP_MUL] = ROW("Mul", 2, 2, 1, 1, infer_binary, run_mul, macs_none),
+    [OP_BATCHNORM] = ROW("BatchNormalization", 5, 5, 1, 5, infer_batchnorm, run_batchnorm,
+                         macs_none),
+    [OP_CONCAT] = ROW("Concat", 1, 1 << 20, 1, 1, infer_concat, run_concat, macs_none),
+    [OP_FLATTEN] = ROW("Flatten", 1, 1, 1, 1, infer_flatten, run_identity, macs_none),
+    [OP_RESHAPE] = ROW("Reshape", 2, 2, 1, 1, infer_reshape, run_identity, macs_none),
+    [OP_GEMM] = ROW("Gemm", 2, 3, 1, 1, infer_gemm, run_gemm, macs_gemm),
+    [OP_MATMUL] = ROW("MatMul", 2, 2, 1, 1, infer_matmul, run_matmul, macs_matmul),
+    [OP_SOFTMAX] = ROW("Softmax", 1, 1, 1, 1, infer_softmax, run_softmax, macs_none),
+    [OP_IDENTITY] = ROW("Identity", 1, 1, 1, 1, infer_unary, run_identity, macs_none),
+    [OP_DROPOUT] = ROW("Dropout", 1, 3, 1, 2, infer_dropout, run_identity, macs_none),
 };
 
 int op_from_name(const char *name)
@@ -51,11 +53,4 @@ int op_from_name(const char *name)
         if (strcmp(op_table[k].name, name) == 0)
             return k;
     return -1;
-}
-
-int window_of_node(const graph *g, const node *n, const int64_t *in_sp, const int64_t *kernel,
-                   int nsp, window *w, nnp_err *e)
-{
-    (void)g, (void)n, (void)in_sp, (void)kernel, (void)nsp, (void)w;
-    return err_set(e, NNP_UNSUPPORTED, "windows are not implemented yet");
 }
