@@ -40,7 +40,7 @@ int infer_gemm(graph *g, int n, nnp_err *e)
     if (a->rank != 2 || b->rank != 2)
         return op_fail(g, n, e, NNP_INVALID, "A '%s' and B '%s' must be 2-D (ranks %d and %d)",
                        a->name, b->name, a->rank, b->rank);
-    int64_t m = a->dims[ta], k = a->dims[1 - ta], kb = b->dims[1 - tb], nn = b->dims[tb];
+    int64_t m = a->dims[ta], k = a->dims[1 - ta], kb = b->dims[tb], nn = b->dims[1 - tb];
     if (k != kb)
         return op_fail(g, n, e, NNP_INVALID, "inner dims differ: A%s '%s' is %lld x %lld, B%s "
                        "'%s' is %lld x %lld", ta ? "^T" : "", a->name, (long long)m,
