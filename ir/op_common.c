@@ -176,6 +176,7 @@ int bcast_shape(int ra, const int64_t *da, int rb, const int64_t *db, int *rout,
                 int *bad)
 {
     int r = ra > rb ? ra : rb;
+    *rout = r;
     for (int i = 0; i < r; i++) {
         /* Right-aligned: a missing leading dim acts as 1. */
         int64_t a = i - (r - ra) >= 0 ? da[i - (r - ra)] : 1;
@@ -186,7 +187,6 @@ int bcast_shape(int ra, const int64_t *da, int rb, const int64_t *db, int *rout,
         }
         dout[i] = a == 1 ? b : a;
     }
-    *rout = r;
     return 0;
 }
 

@@ -55,9 +55,9 @@ int64_t dims_prod(const int64_t *dims, int from, int to);
 /* Advances a row-major multi-index over dims; 0 when it wrapped around. */
 int index_next(int64_t *idx, const int64_t *dims, int n);
 
-/* Multidirectional (numpy) broadcasting of two shapes into out; returns -1
- * and the offending output axis in *bad when a pair of dims is neither
- * equal nor 1. */
+/* Multidirectional (numpy) broadcasting of two shapes into (*rout, dout);
+ * returns -1 and the offending output axis in *bad when a pair of dims is
+ * neither equal nor 1 (*rout is set either way). */
 int bcast_shape(int ra, const int64_t *da, int rb, const int64_t *db, int *rout, int64_t *dout,
                 int *bad);
 /* Element strides for reading a tensor of shape (r, d) as if broadcast to
