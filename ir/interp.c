@@ -133,6 +133,28 @@ static int copy_outputs(run_state *s, float *const *outputs, nnp_err *e)
     return NNP_OK;
 }
 
+/* Every tensor the run touches needs a shape; without one the graph was
+ * not checked, which is the caller's mistake rather than the model's. */
+static int check_shapes(const graph *g, nnp_err *e)
+{
+    for (size_t i = 0; i < g->nnodes; i++) {
+        const node *nd = &g->nodes[i];
+        for (int k = 0; k < nd->nin + nd->nout; k++) {
+            int t = k < nd->nin ? nd->in[k] : nd->out[k - nd->nin];
+            if (t >= 0 && g->tensors[t].rank < 0)
+                return err_set(e, NNP_MISUSE, "tensor '%s' has no shape: run graph_check first",
+                               g->tensors[t].name);
+        }
+    }
+    for (int k = 0; k < g->ninputs + g->noutputs; k++) {
+        int t = k < g->ninputs ? g->inputs[k] : g->outputs[k - g->ninputs];
+        if (g->tensors[t].rank < 0)
+            return err_set(e, NNP_MISUSE, "graph input/output '%s' has no shape: run "
+                           "graph_check first", g->tensors[t].name);
+    }
+    return NNP_OK;
+}
+
 int interp_run(const graph *g, const float *const *inputs, float *const *outputs, nnp_err *e)
 {
     size_t nt = g->ntensors;
@@ -142,12 +164,9 @@ int interp_run(const graph *g, const float *const *inputs, float *const *outputs
         rc = err_set(e, NNP_NOMEM, "out of memory starting the interpreter");
         goto out;
     }
-    for (size_t t = 0; t < g->ntensors; t++)
-        if (g->tensors[t].rank < 0 && (g->tensors[t].producer >= 0 || g->tensors[t].is_input)) {
-            rc = err_set(e, NNP_MISUSE, "tensor '%s' has no shape: run graph_check first",
-                         g->tensors[t].name);
-            goto out;
-        }
+    rc = check_shapes(g, e);
+    if (rc)
+        goto out;
     find_last_readers(&s);
     rc = bind_inputs(&s, inputs, e);
     for (size_t i = 0; !rc && i < g->nnodes; i++)
