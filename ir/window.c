@@ -118,7 +118,7 @@ int window_of_node(const graph *g, const node *nd, const int64_t *in_sp, const i
                        MAX_SPATIAL);
     memset(w, 0, sizeof *w);
     w->nsp = nsp;
-    pad_mode mode;
+    pad_mode mode = PAD_NOTSET;
     int64_t ceil_mode = 0;
     int rc = read_pad_mode(g, n, &mode, e);
     if (!rc)
