@@ -5,7 +5,12 @@
 
 #include "cli.h"
 
+int cmd_info(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
 static const struct command commands[] = {
+    {"info", "print a model's nodes, shapes, MACs and parameters", cmd_info},
+    {"run", "run the reference interpreter on raw float32 files", cmd_run},
     {NULL, NULL, NULL},
 };
 
