@@ -272,3 +272,59 @@ Test(ops_conv, random_grouped_case_matches_a_direct_evaluation)
     free(want);
     graph_free(g);
 }
+
+/* Dimension independence: a 2-D case (checked above against a direct
+ * evaluation) must give the same numbers when written as a 3-D conv with a
+ * depth of 1, and a 1-D conv as a 2-D conv with a height of 1. */
+static float *conv_nd(const float *x, const int64_t *xd, const float *w, const int64_t *wd,
+                      int rank, const int64_t *pads, const int64_t *strides,
+                      const int64_t *dils, int64_t group, int64_t *ycount)
+{
+    graph *g = graph_new();
+    tb_input(g, "x", xd, rank);
+    int wt = tb_tensor(g, "w", wd, rank);
+    int64_t nw = tensor_numel(&g->tensors[wt]);
+    g->tensors[wt].data = malloc((size_t)nw * sizeof(float));
+    memcpy(g->tensors[wt].data, w, (size_t)nw * sizeof(float));
+    int n = tb_node(g, OP_CONV, "conv", NAMES("x", "w"), NAMES("y"));
+    node_set_ints(g, n, "pads", pads, 2 * (rank - 2));
+    node_set_ints(g, n, "strides", strides, rank - 2);
+    node_set_ints(g, n, "dilations", dils, rank - 2);
+    node_set_int(g, n, "group", group);
+    float *y = tb_run1(g, x);
+    *ycount = tensor_numel(tb_t(g, "y"));
+    graph_free(g);
+    return y;
+}
+
+Test(ops_conv, unit_extra_dims_do_not_change_the_result)
+{
+    float x[2 * 4 * 5 * 6], w[6 * 2 * 3 * 2];
+    unsigned s = 777;
+    for (size_t i = 0; i < sizeof x / sizeof *x; i++)
+        x[i] = (float)((s = s * 1103515245u + 12345u) >> 16 & 63) / 16.0f - 2;
+    for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+        w[i] = (float)((s = s * 1103515245u + 12345u) >> 16 & 63) / 16.0f - 2;
+    int64_t n2, n3, n1, n1as2;
+    float *y2 = conv_nd(x, (const int64_t[]){2, 4, 5, 6}, w, (const int64_t[]){6, 2, 3, 2}, 4,
+                        (const int64_t[]){1, 0, 2, 1}, (const int64_t[]){2, 1},
+                        (const int64_t[]){1, 2}, 2, &n2);
+    float *y3 = conv_nd(x, (const int64_t[]){2, 4, 1, 5, 6}, w, (const int64_t[]){6, 2, 1, 3, 2},
+                        5, (const int64_t[]){0, 1, 0, 0, 2, 1}, (const int64_t[]){1, 2, 1},
+                        (const int64_t[]){1, 1, 2}, 2, &n3);
+    cr_assert_eq(n2, n3);
+    tb_expect(y3, y2, (int)n2, 0);
+    /* The same data as a 1-D problem: N=2, C=4, length 30. */
+    float *y1 = conv_nd(x, (const int64_t[]){2, 4, 30}, w, (const int64_t[]){6, 2, 6}, 3,
+                        (const int64_t[]){3, 1}, (const int64_t[]){2}, (const int64_t[]){3}, 2,
+                        &n1);
+    float *y12 = conv_nd(x, (const int64_t[]){2, 4, 1, 30}, w, (const int64_t[]){6, 2, 1, 6}, 4,
+                         (const int64_t[]){0, 3, 0, 1}, (const int64_t[]){1, 2},
+                         (const int64_t[]){1, 3}, 2, &n1as2);
+    cr_assert_eq(n1, n1as2);
+    tb_expect(y1, y12, (int)n1, 0);
+    free(y1);
+    free(y12);
+    free(y2);
+    free(y3);
+}
