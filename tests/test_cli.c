@@ -140,3 +140,28 @@ Test(cli, missing_model_is_exit_2_naming_the_file)
     cr_assert(strstr(err, "nnpipe: error: /nonexistent/model.json") != NULL, "%s", err);
     free(err);
 }
+
+Test(cli, compare_agrees_within_tolerance_and_exits_4_on_difference)
+{
+    const char *a = "/tmp/nnp_cmp_a.bin", *b = "/tmp/nnp_cmp_b.bin";
+    float va[3] = {1.0f, -2.0f, 100.0f}, vb[3] = {1.0f, -2.0f, 100.0005f};
+    FILE *f = fopen(a, "wb");
+    fwrite(va, 4, 3, f);
+    fclose(f);
+    f = fopen(b, "wb");
+    fwrite(vb, 4, 3, f);
+    fclose(f);
+    char *out;
+    /* |100 - 100.0005| = 5e-4 <= 1e-5 * 101 = 1.01e-3: agree. */
+    cr_assert_eq(nnpipe("compare /tmp/nnp_cmp_a.bin /tmp/nnp_cmp_b.bin", &out, NULL), 0);
+    cr_assert(strstr(out, "agree: 3 values") != NULL, "%s", out);
+    free(out);
+    /* With T = 1e-6 the bound is 1.01e-4 < 5e-4: the third value differs. */
+    cr_assert_eq(nnpipe("compare /tmp/nnp_cmp_a.bin /tmp/nnp_cmp_b.bin --tol 1e-6", &out, NULL), 4);
+    cr_assert(strstr(out, "first at 2") != NULL, "%s", out);
+    free(out);
+    cr_assert_eq(nnpipe("compare /tmp/nnp_cmp_a.bin samples/lenet5.in0.bin", &out, NULL), 4);
+    free(out);
+    remove(a);
+    remove(b);
+}

@@ -7,10 +7,14 @@
 
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_modsched(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 static const struct command commands[] = {
     {"info", "print a model's nodes, shapes, MACs and parameters", cmd_info},
     {"run", "run the reference interpreter on raw float32 files", cmd_run},
+    {"modsched", "modulo-schedule a loop given as JSON (II, stages, reservation table)", cmd_modsched},
+    {"compare", "check that two raw float32 files agree within a tolerance", cmd_compare},
     {NULL, NULL, NULL},
 };
 
@@ -20,7 +24,8 @@ static void usage(FILE *f)
     for (const struct command *c = commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "\nRun 'nnpipe COMMAND --help' for a command's options.\n"
-               "Exit codes: 0 success, 1 usage error, 2 invalid model or input, 3 internal error.\n");
+               "Exit codes: 0 success, 1 usage error, 2 invalid model or input, 3 internal error\n"
+               "(compare: 4 when the files differ).\n");
 }
 
 int main(int argc, char **argv)
