@@ -5,6 +5,7 @@
 
 #include "onnx_import.h"
 #include "onnx_json.h"
+#include "onnx_pb.h"
 
 /* Blank text is JSON too, so that it is reported as an empty file. */
 static int is_json(const unsigned char *p, size_t len)
@@ -23,9 +24,7 @@ static int load(const void *buf, size_t len, const char *name, const char *dir, 
         return err_set(e, NNP_INVALID, "%s: empty file", name);
     if (is_json(buf, len))
         return onnx_json_parse_ex(buf, len, name, dir, NULL, out, e);
-    (void)dir;
-    return err_set(e, NNP_UNSUPPORTED, "%s: binary ONNX (protobuf) models are not supported yet",
-                   name);
+    return onnx_pb_parse(buf, len, name, dir, NULL, out, e);
 }
 
 int model_load_buffer(const void *buf, size_t len, const char *name, graph **out, nnp_err *e)

@@ -83,6 +83,16 @@ int onnx_attr_type_from_name(const char *name)
     return index_of(attr_type_names, COUNT(attr_type_names), name);
 }
 
+int64_t onnx_ir_version_for(int opset)
+{
+    /* From ONNX's release table: (first opset of a release, its IR version). */
+    static const int table[][2] = {{15, 8}, {12, 7}, {11, 6}, {10, 5}, {9, 4}, {1, 3}};
+    for (size_t k = 0; k < sizeof table / sizeof *table; k++)
+        if (opset >= table[k][0])
+            return table[k][1];
+    return 7; /* opset unknown */
+}
+
 /* ---- arena ------------------------------------------------------------- */
 
 struct arena_block {

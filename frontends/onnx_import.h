@@ -66,6 +66,10 @@ enum {
 const char *onnx_attr_type_name(int64_t t);
 int onnx_attr_type_from_name(const char *name);
 
+/* The IR version that ONNX releases pair with a default-domain opset (the
+ * oldest that allows it), for writers: 7 for opsets 12 to 14. */
+int64_t onnx_ir_version_for(int opset);
+
 /* A TensorProto. At most one data field is normally set; the importer
  * checks which one fits data_type and that its size matches dims. */
 typedef struct onnx_tensor_desc {

@@ -537,7 +537,7 @@ static int read_shape(jreader *r, const cJSON *shape, const char *where, onnx_va
 
 /* Type kinds other than tensor_type, named in "not supported" messages. */
 static const char *const other_types[] = {"sequence_type", "map_type", "optional_type",
-                                          "sparse_tensor_type"};
+                                          "sparse_tensor_type", "opaque_type"};
 
 static int read_value_info(jreader *r, const cJSON *obj, const char *kind, size_t pos,
                            onnx_value_desc *v)

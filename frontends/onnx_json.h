@@ -29,4 +29,9 @@ int onnx_json_parse_ex(const char *text, size_t len, const char *fname, const ch
 /* Reads and parses the file at path (at most 1 GiB). */
 int onnx_json_load(const char *path, graph **out, nnp_err *e);
 
+/* Prints g in the JSON mapping, laid out as MessageToJson lays it out, for
+ * the same ModelProto onnx_pb_write would write. *out is NUL-terminated
+ * text of *len bytes the caller frees. */
+int onnx_json_write(const graph *g, char **out, size_t *len, nnp_err *e);
+
 #endif

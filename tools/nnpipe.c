@@ -9,12 +9,14 @@ int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_modsched(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 static const struct command commands[] = {
     {"info", "print a model's nodes, shapes, MACs and parameters", cmd_info},
     {"run", "run the reference interpreter on raw float32 files", cmd_run},
     {"modsched", "modulo-schedule a loop given as JSON (II, stages, reservation table)", cmd_modsched},
     {"compare", "check that two raw float32 files agree within a tolerance", cmd_compare},
+    {"convert", "convert a model between binary ONNX and its JSON mapping", cmd_convert},
     {NULL, NULL, NULL},
 };
 

@@ -35,10 +35,13 @@ def model(nodes, inputs, outputs, inits, name="g", opset=13, value_info=()):
     return m
 
 
-def save(name, m, check=True):
+def save(name, m, check=True, binary=False):
     if check:
         onnx.checker.check_model(m, full_check=True)
     write(name + ".json", json_format.MessageToJson(m))
+    if binary:
+        with open(os.path.join(HERE, name + ".onnx"), "wb") as f:
+            f.write(m.SerializeToString())
     return json.loads(json_format.MessageToJson(m))
 
 
@@ -97,6 +100,31 @@ def specials():
     return m
 
 
+# mlp_opsetN: the same small network at opsets 11, 12 and 13, with weights as
+# float_data (packed), a bias as raw_data and a Reshape shape as int64_data.
+def mlp(opset):
+    wt = helper.make_tensor("w", TensorProto.FLOAT, [4, 3],
+                            [0.5 * i - 1.0 for i in range(12)])
+    bias = numpy_helper.from_array(np.array([0.25, -0.5, 1.0], np.float32), "bias")
+    shape = helper.make_tensor("shape", TensorProto.INT64, [2], [1, 4])
+    nodes = [helper.make_node("Reshape", ["x", "shape"], ["flat"], name="reshape"),
+             helper.make_node("Gemm", ["flat", "w", "bias"], ["g"], name="gemm", alpha=0.5),
+             helper.make_node("Relu", ["g"], ["r"], name="relu"),
+             helper.make_node("Softmax", ["r"], ["y"], name="softmax", axis=1)]
+    return model(nodes, [vi("x", [1, 2, 2])], [vi("y", [1, 3])], [wt, bias, shape],
+                 name="mlp_opset%d" % opset, opset=opset)
+
+
+def external():
+    """conv_relu with its weights in a file beside the model."""
+    d = os.path.join(HERE, "external")
+    os.makedirs(d, exist_ok=True)
+    m = conv_relu()
+    onnx.save_model(m, os.path.join(d, "conv_relu_ext.onnx"), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="weights.data", size_threshold=0)
+    onnx.checker.check_model(os.path.join(d, "conv_relu_ext.onnx"))
+
+
 def snake(name):
     return re.sub(r"([A-Z])", lambda mo: "_" + mo.group(1).lower(), name)
 
@@ -136,7 +164,13 @@ def numeric_variant(d):
 
 
 def main():
-    base = save("conv_relu", conv_relu())
+    base = save("conv_relu", conv_relu(), binary=True)
+    for opset in (11, 12, 13):
+        save("mlp_opset%d" % opset, mlp(opset), binary=True)
+    external()
+    blob = conv_relu().SerializeToString()
+    with open(os.path.join(HERE, "err_truncated.onnx"), "wb") as f:
+        f.write(blob[:200])
     save("attrs", attrs())
     save("specials", specials())
     dump("conv_relu_snake", numeric_variant(to_snake(base)))
