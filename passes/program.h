@@ -57,8 +57,7 @@
 #include "ops.h"
 #include "target.h"
 
-enum { PROG_MAX_LOOPS = MAX_RANK + 1, PROG_MAX_BUFS_IN = 4, PROG_MAX_READERS = 8,
-       PROG_MAX_EPI = 8 };
+enum { PROG_MAX_LOOPS = MAX_RANK + 1, PROG_MAX_EPI = 8 };
 
 /* How a group's tiles are computed; lower.c has one descriptor per kind. */
 typedef enum group_kind {
@@ -131,8 +130,7 @@ typedef struct prog_buffer {
     int64_t bytes;        /* one copy, rounded up to the target's alignment */
     int copies;           /* rotating copies the working set counts: 2 double buffered, 1 resident */
     int producer;         /* op writing it */
-    int readers[PROG_MAX_READERS];
-    int nreaders;
+    int *readers, nreaders; /* ops reading it (owned by the program) */
 } prog_buffer;
 
 typedef struct prog_op {
@@ -142,7 +140,7 @@ typedef struct prog_op {
     int tensor;         /* tensor it moves, or (compute, pool) the tensor it computes */
     int unit;           /* index into target->units */
     unit_kind ukind;
-    int in[PROG_MAX_BUFS_IN], nin; /* buffers read */
+    int *in, nin;       /* buffers read (owned by the program) */
     int out;            /* buffer written, -1 for a store */
     int64_t period, phase; /* works in tile t iff t % period == phase */
     float pad_value;    /* loads: value of box positions outside the tensor */
@@ -186,10 +184,10 @@ typedef struct epi_step {
 
 /* What the compute (and pool) ops compute, per group kind. */
 typedef struct group_params {
-    window conv;          /* GK_CONV: the Conv's window; GK_POOL: the pool's */
+    window conv;          /* GK_CONV: the Conv's window */
     int64_t conv_group;   /* GK_CONV: Conv's group attribute */
     int has_pool;         /* GK_CONV: a fused pool follows */
-    window pool;          /* the fused pool's window, over the Conv output */
+    window pool;          /* GK_POOL's window, or the fused pool's over the Conv output */
     int pool_max;         /* GK_CONV fused pool, GK_POOL, GK_GLOBALPOOL: 1 max, 0 average */
     int count_include_pad;
     int trans_a, trans_b; /* GK_GEMM */
@@ -253,8 +251,8 @@ typedef struct program {
     int *group_of_node; /* per graph node */
     /* Totals over groups. */
     int64_t est_cycles, seq_cycles, macs, bytes_loaded, bytes_stored, min_bytes;
-    /* Storage of folded constants (owned). */
-    float **owned;
+    /* Names and data of constants made by lowering (owned). */
+    void **owned;
     int nowned;
 } program;
 
@@ -280,14 +278,65 @@ int prog_op_region(const program *p, int g, int op, int64_t t, region *r, nnp_er
  * (producer tiles complete in order); -1 if it needs none. */
 int64_t prog_pred_tile(const program *p, int g, int pred, int64_t t);
 
-/* Exact per-tile costs (cost.c): 0 for a tile where the op is skipped. */
+/* Exact per-tile costs (cost.c): 0 for a tile where the op is skipped.
+ * Work is in the unit's terms (bytes, MACs or elements); a compute op's
+ * work includes its epilogue elements, prog_op_macs_at only the MACs. */
 int64_t prog_op_work_at(const program *p, int g, int op, int64_t t);
+int64_t prog_op_macs_at(const program *p, int g, int op, int64_t t);
 int64_t prog_op_bytes_at(const program *p, int g, int op, int64_t t);
 int64_t prog_op_cycles_at(const program *p, int g, int op, int64_t t);
+
+/* Linear tile index of per-loop indices (the inverse of prog_tile_index). */
+int64_t prog_tile_linear(const prog_group *gr, const int64_t *idx);
 
 /* Names for messages and dumps. */
 const char *group_kind_name(group_kind k);
 const char *pop_kind_name(pop_kind k);
 const char *dep_kind_name(dep_kind k);
+
+/* ---- Between the files of the lowering pass; not for other passes. ---- */
+
+/* fuse.c: which nodes share a group. Nodes are referred to by index. */
+typedef struct fused_group {
+    group_kind kind;
+    int anchor;                /* Conv, Gemm, MatMul, or the lone node */
+    int bn;                    /* BatchNormalization folded into the Conv, -1 */
+    int epi[PROG_MAX_EPI];     /* activations and skip Adds, in order */
+    int nepi;
+    int pool;                  /* MaxPool/AveragePool fused after a Conv, -1 */
+    int last;                  /* node producing the group's output */
+} fused_group;
+/* Groups for every node of a checked graph, in an order where each group
+ * comes after the groups producing its inputs. *out is caller-freed. */
+int fuse_nodes(const graph *g, fused_group **out, int *n, nnp_err *e);
+
+/* tile.c */
+void tile_region_idx(const program *p, const prog_group *gr, int op, const int64_t *idx,
+                     region *r);
+/* Chooses loop tiles and order for gr (whose loops, ops and buffers lower.c
+ * has built with tile = extent), sets periods, buffer sizes and the
+ * report; NNP_INFEASIBLE when nothing fits. */
+int tile_choose(program *p, prog_group *gr, nnp_err *e);
+
+/* Tiles of a group fall into few classes: along each loop, indices whose
+ * regions have the same extents (and the same first/last flags) cost the
+ * same. rep[l][c] is a representative index of class c of loop l, mult the
+ * number of indices it stands for. */
+typedef struct tile_classes {
+    int n[PROG_MAX_LOOPS];
+    int64_t *rep[PROG_MAX_LOOPS], *mult[PROG_MAX_LOOPS];
+    unsigned *deps;            /* per op: bit l set when its region varies along loop l */
+} tile_classes;
+int tile_classes_build(const program *p, const prog_group *gr, tile_classes *c, nnp_err *e);
+void tile_classes_free(tile_classes *c);
+
+/* cost.c */
+int64_t cost_work_idx(const program *p, const prog_group *gr, int op, const int64_t *idx);
+int64_t cost_macs_idx(const program *p, const prog_group *gr, int op, const int64_t *idx);
+int64_t cost_bytes_idx(const program *p, const prog_group *gr, int op, const int64_t *idx);
+/* Walks every class of tiles once: sets each op's worst-case and total
+ * work/cycles/bytes, each buffer's box, the report's cycle estimates and
+ * byte counts. */
+int cost_evaluate(const program *p, prog_group *gr, const tile_classes *c, nnp_err *e);
 
 #endif

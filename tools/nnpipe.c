@@ -9,6 +9,7 @@ int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_modsched(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_lower(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -17,6 +18,7 @@ static const struct command commands[] = {
     {"modsched", "modulo-schedule a loop given as JSON (II, stages, reservation table)", cmd_modsched},
     {"compare", "check that two raw float32 files agree within a tolerance", cmd_compare},
     {"convert", "convert a model between binary ONNX and its JSON mapping", cmd_convert},
+    {"lower", "split layers into tiles for a target: groups, tiles, costs, working sets", cmd_lower},
     {NULL, NULL, NULL},
 };
 
