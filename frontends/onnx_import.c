@@ -928,7 +928,9 @@ static int import_graph(importer *im, const onnx_model_desc *m)
         return err_set(im->e, NNP_LIMIT, "the graph has %zu nodes; the limit is %lld", m->nnodes,
                        (long long)im->lim->max_nodes);
     im->g->name = xstrdup(m->graph_name ? m->graph_name : "");
-    if (!im->g->name)
+    /* Node storage exists even when every node is a folded Constant:
+     * graph_sort copies nodes with memcpy, which must not get NULL. */
+    if (!im->g->name || grow((void **)&im->g->nodes, &im->g->cap_nodes, 1, sizeof(node)))
         return err_set(im->e, NNP_NOMEM, "out of memory");
     int rc = import_opsets(im, m);
     if (!rc)
