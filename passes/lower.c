@@ -186,26 +186,26 @@ static void bn_factor(const program *p, const node *bn, int64_t c, float *a, flo
 /* Folds bn into the Conv's weights *w and bias *b (which becomes present). */
 static int fold_bn(program *p, const node *bn, int *w, int *b, nnp_err *e)
 {
-    const prog_tensor *tw = &p->tensors[*w];
-    const float *wd = tw->data, *bd = *b >= 0 ? p->tensors[*b].data : NULL;
+    /* add_const grows p->tensors: keep copies, not pointers into it. */
+    prog_tensor tw = p->tensors[*w];
+    const float *bd = *b >= 0 ? p->tensors[*b].data : NULL;
     const float *mean = gt(p, bn->in[3])->data, *beta = gt(p, bn->in[2])->data;
-    int64_t m = tw->dims[0], per = 1;
-    for (int i = 1; i < tw->rank; i++)
-        per *= tw->dims[i];
+    int64_t m = tw.dims[0], per = 1;
+    for (int i = 1; i < tw.rank; i++)
+        per *= tw.dims[i];
     char name[160];
     float *nw, *nb;
-    snprintf(name, sizeof name, "%s.bn_folded", tw->name);
-    int iw = add_const(p, name, tw->rank, tw->dims, &nw);
+    snprintf(name, sizeof name, "%s.bn_folded", tw.name);
+    int iw = add_const(p, name, tw.rank, tw.dims, &nw);
     snprintf(name, sizeof name, "%s.bn_bias", gt(p, bn->out[0])->name);
     int ib = iw < 0 ? -1 : add_const(p, name, 1, &m, &nb);
     if (ib < 0)
         return nomem(e, "folded BatchNormalization");
-    wd = p->tensors[*w].data; /* add_const may move p->tensors, not the data */
     for (int64_t c = 0; c < m; c++) {
         float a, sh;
         bn_factor(p, bn, c, &a, &sh);
         for (int64_t i = 0; i < per; i++)
-            nw[c * per + i] = wd[c * per + i] * a;
+            nw[c * per + i] = tw.data[c * per + i] * a;
         nb[c] = a * ((bd ? bd[c] : 0.0f) - mean[c]) + beta[c];
     }
     *w = iw;
@@ -438,7 +438,7 @@ static int load_operand(program *p, prog_group *gr, int k, int t)
  * broadcast over the input ([1, C, 1, ...]). */
 static int bn_scale_shift(program *p, prog_group *gr, const node *n, nnp_err *e)
 {
-    const prog_tensor *x = &p->tensors[n->in[0]];
+    const tensor *x = gt(p, n->in[0]);
     int64_t dims[MAX_RANK];
     for (int i = 0; i < x->rank; i++)
         dims[i] = i == 1 ? x->dims[1] : 1;
@@ -446,7 +446,7 @@ static int bn_scale_shift(program *p, prog_group *gr, const node *n, nnp_err *e)
     float *sc, *sh;
     snprintf(nm, sizeof nm, "%s.bn_scale", x->name);
     int is = add_const(p, nm, x->rank, dims, &sc);
-    snprintf(nm, sizeof nm, "%s.bn_shift", p->tensors[n->in[0]].name);
+    snprintf(nm, sizeof nm, "%s.bn_shift", x->name);
     int ih = is < 0 ? -1 : add_const(p, nm, x->rank, dims, &sh);
     if (ih < 0)
         return nomem(e, gr->name);

@@ -232,42 +232,79 @@ static void red_info(ctx *c, int64_t *k0, int64_t *k1, int *first, int *last)
 
 /* ---- compute ops ---- */
 
+/* Kernel taps [*k0, *k1) of output position o whose input position lies
+ * in [0, in): positions grow with the tap, so the real ones are a range. */
+static void real_taps(int64_t o, int64_t s, int64_t pb, int64_t d, int64_t k, int64_t in,
+                      int64_t *k0, int64_t *k1)
+{
+    *k0 = 0;
+    *k1 = k;
+    while (*k0 < k && o * s - pb + *k0 * d < 0)
+        (*k0)++;
+    while (*k1 > *k0 && o * s - pb + (*k1 - 1) * d >= in)
+        (*k1)--;
+}
+
+/* Every tap of an output reads inside the loaded input and weight boxes:
+ * checked at the extremes, which bound all taps. */
+static int conv_reads_inside(ctx *c, const bufstate *in, const bufstate *w, const int64_t *x,
+                             int64_t ic0, int64_t ic1, int64_t k0, int64_t k1, const int64_t *ty,
+                             const int64_t *tx)
+{
+    const window *cw = &c->gr->par.conv;
+    if (ty[0] >= ty[1] || tx[0] >= tx[1] || ic0 >= ic1)
+        return 0;
+    int64_t lo[4] = {x[0], ic0, x[2] * cw->stride[0] - cw->pad_begin[0] + ty[0] * cw->dil[0],
+                     x[3] * cw->stride[1] - cw->pad_begin[1] + tx[0] * cw->dil[1]};
+    int64_t hi[4] = {x[0], ic1 - 1,
+                     x[2] * cw->stride[0] - cw->pad_begin[0] + (ty[1] - 1) * cw->dil[0],
+                     x[3] * cw->stride[1] - cw->pad_begin[1] + (tx[1] - 1) * cw->dil[1]};
+    int64_t wlo[4] = {x[1], k0, 0, 0}, whi[4] = {x[1], k1 - 1, cw->kernel[0] - 1,
+                                                 cw->kernel[1] - 1};
+    if (in_box(&in->box, lo) && in_box(&in->box, hi) && in_box(&w->box, wlo) &&
+        in_box(&w->box, whi))
+        return 0;
+    return fail(c, "conv output (%lld,%lld,%lld,%lld) reads outside the loaded input or weight "
+                "box", (long long)x[0], (long long)x[1], (long long)x[2], (long long)x[3]);
+}
+
 static int conv_compute(ctx *c, const prog_op *o, const region *r)
 {
     const group_params *pa = &c->gr->par;
+    const window *cw = &pa->conv;
     const bufstate *in = buf_by_kind(c, POP_LOAD_INPUT, 0), *w = buf_by_kind(c, POP_LOAD_WEIGHT, 0);
     const bufstate *b = pa->has_bias ? buf_by_kind(c, POP_LOAD_BIAS, 0) : NULL;
-    const prog_tensor *tw = &c->p->tensors[w->box.tensor], *tx = &c->p->tensors[in->box.tensor];
+    const prog_tensor *tw = &c->p->tensors[w->box.tensor];
     int64_t mg = tw->dims[0] / pa->conv_group, cg = tw->dims[1], k0, k1;
     int first, last;
     red_info(c, &k0, &k1, &first, &last);
     if (buf_open(c, o->out, r))
         return -1;
     float *acc = c->bufs[o->out].data;
+    const region *ib = &in->box, *wb = &w->box;
+    int64_t b1 = ib->hi[1] - ib->lo[1], b2 = ib->hi[2] - ib->lo[2], b3 = ib->hi[3] - ib->lo[3];
+    int64_t w1 = wb->hi[1] - wb->lo[1], kh = cw->kernel[0], kw = cw->kernel[1];
     int64_t x[4];
     memcpy(x, r->lo, sizeof x);
     if (!nonempty(r->lo, r->hi, 4))
         return 0;
     do {
-        int64_t oc = x[1], g = oc / mg;
+        int64_t oc = x[1], ic0 = (oc / mg) * cg + k0, ty[2], tx[2];
+        real_taps(x[2], cw->stride[0], cw->pad_begin[0], cw->dil[0], kh, cw->in[0], &ty[0], &ty[1]);
+        real_taps(x[3], cw->stride[1], cw->pad_begin[1], cw->dil[1], kw, cw->in[1], &tx[0], &tx[1]);
+        if (conv_reads_inside(c, in, w, x, ic0, ic0 + k1 - k0, k0, k1, ty, tx))
+            return -1;
         float v = first ? (b ? b->data[oc - b->box.lo[0]] : 0.0f) : acc[box_at(r, x)];
-        for (int64_t kc = k0; kc < k1; kc++)
-            for (int64_t ky = 0; ky < pa->conv.kernel[0]; ky++) {
-                int64_t iy = x[2] * pa->conv.stride[0] - pa->conv.pad_begin[0] + ky * pa->conv.dil[0];
-                if (iy < 0 || iy >= tx->dims[2])
-                    continue;
-                for (int64_t kx = 0; kx < pa->conv.kernel[1]; kx++) {
-                    int64_t ix = x[3] * pa->conv.stride[1] - pa->conv.pad_begin[1] +
-                                 kx * pa->conv.dil[1];
-                    if (ix < 0 || ix >= tx->dims[3])
-                        continue;
-                    int64_t xi[4] = {x[0], g * cg + kc, iy, ix}, wi[4] = {oc, kc, ky, kx};
-                    if (!in_box(&in->box, xi) || !in_box(&w->box, wi))
-                        return fail(c, "conv reads input (%lld,%lld,%lld,%lld) or weight "
-                                    "outside the loaded boxes", (long long)xi[0],
-                                    (long long)xi[1], (long long)iy, (long long)ix);
-                    v += w->data[box_at(&w->box, wi)] * in->data[box_at(&in->box, xi)];
-                }
+        const float *wr = w->data + ((oc - wb->lo[0]) * w1 + (k0 - wb->lo[1])) * kh * kw;
+        const float *xr = in->data + ((x[0] - ib->lo[0]) * b1 + (ic0 - ib->lo[1])) * b2 * b3;
+        int64_t y0 = x[2] * cw->stride[0] - cw->pad_begin[0] - ib->lo[2];
+        int64_t x0 = x[3] * cw->stride[1] - cw->pad_begin[1] - ib->lo[3];
+        for (int64_t kc = 0; kc < k1 - k0; kc++)
+            for (int64_t ky = ty[0]; ky < ty[1]; ky++) {
+                const float *xrow = xr + (kc * b2 + y0 + ky * cw->dil[0]) * b3 + x0;
+                const float *wrow = wr + (kc * kh + ky) * kw;
+                for (int64_t kx = tx[0]; kx < tx[1]; kx++)
+                    v += wrow[kx] * xrow[kx * cw->dil[1]];
             }
         acc[box_at(r, x)] = last ? epilogue(c, v, x, 4) : v;
     } while (next(x, r->lo, r->hi, 4));
