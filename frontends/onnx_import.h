@@ -10,7 +10,8 @@
  * once, and a reader only decodes its syntax.
  *
  * Descriptions point into memory the reader owns (usually an onnx_arena that
- * is freed in one go after import); onnx_import copies what it keeps.
+ * is freed in one go after import); onnx_import copies what it keeps. The
+ * tensor part (data fields, sizes, external files) is in onnx_tensor.c.
  *
  * Limits (onnx_default_limits; readers take another set for tests):
  *   - a model file is at most 1 GiB (max_file_bytes), checked before parsing;
@@ -33,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "graph.h"
 
 typedef struct onnx_limits {
@@ -180,14 +182,7 @@ int onnx_tensor_load(const onnx_tensor_desc *t, const char *model_dir, const onn
  * its external data lives: a new string in *dir the caller frees. */
 int onnx_model_dir(const char *path, char **dir, nnp_err *e);
 
-/* A bump allocator for descriptions: many small allocations, one free.
- * Allocation fails (NULL) rather than aborting; sizes are overflow-checked. */
-typedef struct onnx_arena {
-    struct arena_block *head;
-} onnx_arena;
-void *arena_alloc(onnx_arena *a, size_t n, size_t size);
-/* A NUL-terminated copy of s[0..n). */
-char *arena_strndup(onnx_arena *a, const char *s, size_t n);
-void arena_free(onnx_arena *a);
+/* "[2, 3]": how messages print dims. */
+void onnx_format_dims(const int64_t *dims, int n, char *buf, size_t len);
 
 #endif

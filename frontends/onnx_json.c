@@ -704,21 +704,6 @@ static int syntax_error(const char *text, size_t pos, const char *fname, const c
     return err_set(e, NNP_INVALID, "%s:%d:%ld: %s", fname, line, col, what);
 }
 
-/* Where and why cJSON failed: json_syntax finds the first bad byte; when it
- * sees none (cJSON is stricter in a corner, e.g. lone surrogate escapes),
- * cJSON's own position is reported. */
-static int cjson_failure(const char *text, size_t len, size_t cjson_pos, const char *fname,
-                         nnp_err *e)
-{
-    size_t pos;
-    const char *why;
-    if (json_syntax_error(text, len, &pos, &why) == 0) {
-        pos = cjson_pos > len ? len : cjson_pos;
-        why = "invalid JSON";
-    }
-    return syntax_error(text, pos, fname, why, e);
-}
-
 static size_t skip_blank(const char *s, size_t i, size_t len)
 {
     while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
@@ -726,15 +711,26 @@ static size_t skip_blank(const char *s, size_t i, size_t len)
     return i;
 }
 
-/* Parses text into a cJSON object tree, or reports where the syntax breaks. */
+/* Parses text into a cJSON object tree. json_syntax checks the text first:
+ * it is strict RFC 8259 where cJSON is lenient (cJSON takes "1." and raw
+ * tabs in strings, protobuf's parser does not) and it names the first bad
+ * byte. cJSON then builds the tree from a NUL-terminated copy; should it
+ * still refuse (an escape it does not take, or no memory), its own
+ * position is reported. */
 static int parse_json(const char *text, size_t len, const char *fname, cJSON **out, nnp_err *e)
 {
     const char *nul = memchr(text, 0, len);
     if (nul)
         return syntax_error(text, (size_t)(nul - text), fname, "NUL byte in the text", e);
-    size_t first = skip_blank(text, 0, len);
+    size_t first = skip_blank(text, 0, len), pos;
+    const char *why;
     if (first == len)
         return err_set(e, NNP_INVALID, "%s: empty file", fname);
+    if (json_syntax_error(text, len, &pos, &why))
+        return syntax_error(text, pos, fname, why, e);
+    if (text[first] != '{')
+        return syntax_error(text, first, fname,
+                            "the top level must be a JSON object (an ONNX ModelProto)", e);
     char *copy = malloc(len + 1);
     if (!copy)
         return err_set(e, NNP_NOMEM, "%s: out of memory", fname);
@@ -742,21 +738,12 @@ static int parse_json(const char *text, size_t len, const char *fname, cJSON **o
     copy[len] = 0;
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 0);
-    int rc = NNP_OK;
-    if (!root)
-        rc = end ? cjson_failure(text, len, (size_t)(end - copy), fname, e)
-                 : err_set(e, NNP_NOMEM, "%s: out of memory parsing JSON", fname);
-    else if (skip_blank(text, (size_t)(end - copy), len) < len)
-        rc = syntax_error(text, skip_blank(text, (size_t)(end - copy), len), fname,
-                          "unexpected text after the end of the model", e);
-    else if (!cJSON_IsObject(root))
-        rc = syntax_error(text, first, fname,
-                          "the top level must be a JSON object (an ONNX ModelProto)", e);
+    pos = end ? (size_t)(end - copy) : 0;
     free(copy);
-    if (rc) {
-        cJSON_Delete(root);
-        return rc;
-    }
+    if (!root)
+        return syntax_error(text, pos < len ? pos : len, fname,
+                            "cJSON cannot parse the text here (an escape it refuses, or no memory)",
+                            e);
     *out = root;
     return NNP_OK;
 }

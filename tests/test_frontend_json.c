@@ -270,6 +270,15 @@ Test(frontend_json, syntax_error_positions_count_lines_and_bytes_from_one)
     EXPECT_TEXT_ERROR("{\"graph\": {}}\n  x", NNP_INVALID, "t.json:2:3: unexpected text");
 }
 
+Test(frontend_json, json_is_read_as_strictly_as_protobuf_reads_it)
+{
+    /* cJSON alone would take both of these. */
+    EXPECT_TEXT_ERROR("{\"a\": 1.}", NNP_INVALID, "t.json:1:9: expected a digit");
+    EXPECT_TEXT_ERROR("{\"a\": \"x\ty\"}", NNP_INVALID, "t.json:1:9: control character");
+    /* Well-formed JSON that cJSON still refuses: reported at cJSON's place. */
+    EXPECT_TEXT_ERROR("{\"a\": \"\\ud800\"}", NNP_INVALID, "t.json:1:8: cJSON cannot parse");
+}
+
 Test(frontend_json, top_level_must_be_an_object)
 {
     EXPECT_TEXT_ERROR("  [1, 2]", NNP_INVALID, "t.json:1:3: the top level must be a JSON object");
