@@ -5,6 +5,17 @@
 #ifndef NNPIPE_STATUS_H
 #define NNPIPE_STATUS_H
 
+/* NNP_API marks every public declaration. The library is compiled with
+ * hidden visibility, so the shared library exports exactly the functions
+ * declared with it (all named nnp_*) and none of its internals. */
+#ifndef NNP_API
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define NNP_API __attribute__((visibility("default")))
+#else
+#define NNP_API
+#endif
+#endif
+
 typedef enum nnp_status {
     NNP_OK = 0,
     NNP_INVALID = 1,     /* the model, target, loop or input is malformed */
@@ -17,7 +28,15 @@ typedef enum nnp_status {
     NNP_INTERNAL = 8     /* a bug in nnpipe: an invariant check failed */
 } nnp_status;
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A short English name for a status, e.g. "invalid input". Never NULL. */
-const char *nnp_status_name(int status);
+NNP_API const char *nnp_status_name(int status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
