@@ -26,15 +26,17 @@
  *  1. Up front, a buffer larger than its pool, or an op whose own inputs and
  *     outputs exceed a pool, is infeasible in any order: an error naming it.
  *  2. The greedy pass runs. If it deadlocks, it is thrown away and the
- *     ordered-allocation pass runs instead: a depth-first topological order
- *     (which runs the readers of a buffer soon after its producer, keeping
- *     few buffers live) is fixed; ops that allocate memory start strictly in
- *     that order, others by that order's rank as resources allow. This pass
- *     cannot deadlock when running the ops one at a time in that order fits
- *     the pools, because whenever nothing runs, every op before the next
- *     allocator has finished and the memory live is at most what the
- *     one-at-a-time run holds at that op. That run is checked first; if it
- *     does not fit either, the error names the pool, the op and the bytes.
+ *     ordered-allocation pass runs instead: a topological order is fixed;
+ *     ops that allocate memory start strictly in that order, others by that
+ *     order's rank as resources allow. This pass cannot deadlock when
+ *     running the ops one at a time in that order fits the pools, because
+ *     whenever nothing runs, every op before the next allocator has
+ *     finished and the memory live is at most what the one-at-a-time run
+ *     holds at that op. Two orders are tried: depth first (readers of a
+ *     buffer soon after its producer, keeping few buffers live) and the
+ *     program order (op indices, when topological); each is checked one op
+ *     at a time first, and the shorter schedule of those that fit is kept.
+ *     If neither fits, the error names the pool, the op and the bytes.
  * The result records that the fallback was taken and where the greedy pass
  * stuck, for --format summary. */
 #include "sched.h"
@@ -235,6 +237,15 @@ static int index_buffers(lsched *s, nnp_err *e)
     return NNP_OK;
 }
 
+/* Adds buffer b to op v's working set unless it is already counted. */
+static void count_once(const sched_problem *p, int b, int v, int *stamp, int64_t *sum)
+{
+    if (stamp[b] == v + 1)
+        return;
+    stamp[b] = v + 1;
+    sum[p->buffers[b].pool] += p->buffers[b].bytes;
+}
+
 /* Policy step 1: what no order can fix. */
 static int check_fits(const lsched *s, nnp_err *e)
 {
@@ -249,13 +260,17 @@ static int check_fits(const lsched *s, nnp_err *e)
                            pl->name ? pl->name : "?", pl->capacity);
     }
     /* An op's inputs stay live until it ends and its outputs are allocated
-     * when it starts: all of them at once. */
+     * when it starts: all of them at once, each buffer counted once (the
+     * stamp), however often it is listed. */
     int64_t *sum = s->need;
+    int *stamp = xcalloc((size_t)p->nbuffers, sizeof *stamp);
+    if (!stamp)
+        return nomem(e);
     for (int v = 0; v < s->n; v++) {
         for (int k = s->read_start[v]; k < s->read_start[v + 1]; k++)
-            sum[p->buffers[s->read_buf[k]].pool] += p->buffers[s->read_buf[k]].bytes;
+            count_once(p, s->read_buf[k], v, stamp, sum);
         for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++)
-            sum[p->buffers[s->prod_buf[k]].pool] += p->buffers[s->prod_buf[k]].bytes;
+            count_once(p, s->prod_buf[k], v, stamp, sum);
         int bad = -1;
         for (int q = 0; q < p->npools; q++) {
             if (bad < 0 && sum[q] > p->pools[q].capacity)
@@ -263,12 +278,15 @@ static int check_fits(const lsched *s, nnp_err *e)
             if (bad != q)
                 sum[q] = 0;
         }
-        if (bad >= 0)
+        if (bad >= 0) {
+            free(stamp);
             return err_set(e, NNP_INFEASIBLE, "op %s needs %" PRId64 " bytes of pool %s at once "
                            "(the buffers it reads and writes) but the pool holds only %" PRId64,
                            sched_op_label(p, v, nm, sizeof nm), sum[bad],
                            p->pools[bad].name ? p->pools[bad].name : "?", p->pools[bad].capacity);
+        }
     }
+    free(stamp);
     return NNP_OK;
 }
 
@@ -397,8 +415,8 @@ static int allocation_turn(const lsched *s, int v)
     return s->next_alloc < s->nalloc && s->alloc_order[s->next_alloc] == v;
 }
 
-/* Starts what can start at t; returns how many, or -1 out of memory. */
-static int start_ready(lsched *s, int64_t t)
+/* One sweep over the resources, starting what can start at t. */
+static int sweep(lsched *s, int64_t t)
 {
     int started = 0;
     for (int r = 0; r <= s->nres; r++) {
@@ -421,6 +439,20 @@ static int start_ready(lsched *s, int64_t t)
         }
     }
     return started;
+}
+
+/* Starts what can start at t; returns how many, or -1 out of memory. In
+ * the ordered pass, a start can hand the allocation turn to an op on a
+ * resource the sweep has passed, so sweeps repeat until one starts nothing. */
+static int start_ready(lsched *s, int64_t t)
+{
+    int total = 0, k;
+    do {
+        if ((k = sweep(s, t)) < 0)
+            return -1;
+        total += k;
+    } while (k > 0 && s->ordered);
+    return total;
 }
 
 /* Describes a memory deadlock: the highest op waiting and its pool. */
@@ -531,8 +563,8 @@ static int check_sequential(lsched *s, const int *order, nnp_err *e)
             if (live[bf->pool] > p->pools[bf->pool].capacity) {
                 char nm[128];
                 return err_set(e, NNP_INFEASIBLE, "no memory-feasible order found: the greedy "
-                               "schedule deadlocked (%s), and even one op at a time in depth-first "
-                               "order needs %" PRId64 " bytes of pool %s at op %s, over its "
+                               "schedule deadlocked (%s), and even one op at a time, in depth-first "
+                               "or program order, needs %" PRId64 " bytes of pool %s at op %s, over its "
                                "capacity of %" PRId64, s->r->deadlock, live[bf->pool],
                                p->pools[bf->pool].name ? p->pools[bf->pool].name : "?",
                                sched_op_label(p, v, nm, sizeof nm), p->pools[bf->pool].capacity);
@@ -548,32 +580,98 @@ static int check_sequential(lsched *s, const int *order, nnp_err *e)
     return NNP_OK;
 }
 
+/* Program order when the op indices are already topological (the order
+ * the problem's author wrote), else Kahn's order. */
+static void program_order(const lsched *s, int *order)
+{
+    int forward = 1;
+    for (int i = 0; i < s->p->nedges && forward; i++)
+        forward = s->p->edges[i].from < s->p->edges[i].to;
+    for (int k = 0; k < s->n; k++)
+        order[k] = forward ? k : s->topo[k];
+}
+
+/* The ordered-allocation pass with one fixed order. */
+static int run_ordered(lsched *s, const int *order, nnp_err *e)
+{
+    s->nalloc = 0;
+    for (int k = 0; k < s->n; k++) {
+        s->rank[order[k]] = k;
+        if (s->prod_start[order[k]] < s->prod_start[order[k] + 1])
+            s->alloc_order[s->nalloc++] = order[k];
+    }
+    s->ordered = 1;
+    int stuck, st = run(s, &stuck, e);
+    if (!st && stuck)
+        st = err_set(e, NNP_INTERNAL, "the ordered-allocation pass deadlocked (%s)",
+                     s->r->deadlock);
+    return st;
+}
+
+/* Keeps the schedule now in r when it is the first or shorter than best. */
+static void keep_best(const lsched *s, list_result *best, int *have)
+{
+    const list_result *r = s->r;
+    int64_t span = 0;
+    for (int v = 0; v < s->n; v++)
+        span = max64(span, r->start[v] + max64(s->p->ops[v].latency, sched_occupancy(s->p, v)));
+    if (*have && span >= best->makespan)
+        return;
+    *have = 1;
+    best->makespan = span;
+    best->memory_waits = r->memory_waits;
+    memcpy(best->start, r->start, (size_t)s->n * sizeof *r->start);
+    memcpy(best->instance, r->instance, (size_t)s->n * sizeof *r->instance);
+    memcpy(best->peak, r->peak, (size_t)s->p->npools * sizeof *r->peak);
+}
+
+/* Policy step 2: fixed orders - depth first, and program order - each
+ * checked one op at a time, each run when it fits; the shorter schedule
+ * wins. When neither fits, the depth-first order's failure is reported. */
 static int ordered_pass(lsched *s, nnp_err *e)
 {
+    list_result best = {0};
     int *order = xcalloc((size_t)s->n, sizeof *order);
     s->alloc_order = xcalloc((size_t)s->n, sizeof *s->alloc_order);
-    if (!order || !s->alloc_order) {
-        free(order);
-        return nomem(e);
-    }
-    int st = depth_first_order(s, order, e);
-    if (!st)
-        st = check_sequential(s, order, e);
-    if (!st) {
-        s->nalloc = 0;
-        for (int k = 0; k < s->n; k++) {
-            s->rank[order[k]] = k;
-            if (s->prod_start[order[k]] < s->prod_start[order[k] + 1])
-                s->alloc_order[s->nalloc++] = order[k];
+    best.start = xcalloc((size_t)s->n, sizeof *best.start);
+    best.instance = xcalloc((size_t)s->n, sizeof *best.instance);
+    best.peak = xcalloc((size_t)s->p->npools, sizeof *best.peak);
+    int st = !order || !s->alloc_order || !best.start || !best.instance || !best.peak ? nomem(e)
+                                                                                     : NNP_OK;
+    int have = 0, first_st = NNP_OK;
+    nnp_err first = {0};
+    for (int kind = 0; kind < 2 && !st; kind++) {
+        if (kind == 0)
+            st = depth_first_order(s, order, e);
+        else
+            program_order(s, order);
+        if (st)
+            break;
+        nnp_err why = {0};
+        int fit = check_sequential(s, order, &why);
+        if (fit && !first_st) {
+            first_st = fit;
+            first = why;
         }
-        s->ordered = 1;
-        int stuck;
-        st = run(s, &stuck, e);
-        if (!st && stuck)
-            st = err_set(e, NNP_INTERNAL, "the ordered-allocation pass deadlocked (%s)",
-                         s->r->deadlock);
+        if (!fit && !(st = run_ordered(s, order, e)))
+            keep_best(s, &best, &have);
+    }
+    if (!st && !have) {
+        st = first_st;
+        if (e)
+            *e = first;
+    }
+    if (!st) {
+        list_result *r = s->r;
+        memcpy(r->start, best.start, (size_t)s->n * sizeof *r->start);
+        memcpy(r->instance, best.instance, (size_t)s->n * sizeof *r->instance);
+        memcpy(r->peak, best.peak, (size_t)s->p->npools * sizeof *r->peak);
+        r->memory_waits = best.memory_waits;
     }
     free(order);
+    free(best.start);
+    free(best.instance);
+    free(best.peak);
     return st;
 }
 
