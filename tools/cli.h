@@ -19,4 +19,16 @@ int cli_fail(const nnp_err *e);
 /* The exit code that a library status maps to. */
 int cli_exit_code(int status);
 
+struct graph;
+struct target;
+/* Loads the model at model_path and the target at target_path (NULL: the
+ * built-in default). On failure nothing is left to free. */
+int cli_load(const char *model_path, const char *target_path, struct graph **g,
+             struct target **t, nnp_err *e);
+/* Writes out to path atomically, or to stdout when path is NULL or "-". */
+int cli_write_output(const char *path, const strbuf *out, nnp_err *e);
+/* Whether to colour: "always", "never", or "auto" (stdout is a terminal,
+ * no -o file, and NO_COLOR unset). */
+int cli_use_color(const char *mode, const char *output);
+
 #endif

@@ -11,6 +11,7 @@ int cmd_modsched(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_lower(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_schedule(int argc, char **argv);
 
 static const struct command commands[] = {
     {"info", "print a model's nodes, shapes, MACs and parameters", cmd_info},
@@ -19,6 +20,7 @@ static const struct command commands[] = {
     {"compare", "check that two raw float32 files agree within a tolerance", cmd_compare},
     {"convert", "convert a model between binary ONNX and its JSON mapping", cmd_convert},
     {"lower", "split layers into tiles for a target: groups, tiles, costs, working sets", cmd_lower},
+    {"schedule", "schedule the tiled program (list or modulo) and show or verify it", cmd_schedule},
     {NULL, NULL, NULL},
 };
 
