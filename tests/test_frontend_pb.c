@@ -415,3 +415,79 @@ Test(frontend_pb, every_sample_round_trips_through_both_writers)
         free(js);
     }
 }
+
+/* ---- robustness ------------------------------------------------------------------------- */
+
+Test(frontend_pb, missing_file_and_foreign_bytes_are_clear_errors)
+{
+    graph *g = NULL;
+    nnp_err e = {0};
+    cr_assert_eq(model_load("/nonexistent/model.onnx", &g, &e), NNP_IO);
+    cr_assert(strstr(e.msg, "/nonexistent/model.onnx"), "%s", e.msg);
+    /* A PNG header is not JSON, so it is read as protobuf: the varint
+     * 0x89 0x50 is tag 10249, field 1281 with wire type 1 (64-bit), and
+     * only 4 bytes follow. */
+    const unsigned char png[] = {0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a};
+    cr_assert_eq(model_load_buffer(png, sizeof png, "image.png", &g, &e), NNP_INVALID);
+    cr_assert(strstr(e.msg, "image.png: byte 0: model (ModelProto): field 1281: 8-byte value"), "%s",
+              e.msg);
+}
+
+/* xorshift64: the corruptions below are the same on every run. */
+static uint64_t next_random(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Corrupts a valid model in random places (byte changes, flipped bits,
+ * cuts) many times: every attempt must load or fail with a message that
+ * starts with the name, never crash or leak (the sanitizers watch). */
+static void corrupt_and_load(const char *path, int rounds, uint64_t seed)
+{
+    char *buf;
+    size_t len;
+    nnp_err e = {0};
+    cr_assert_eq(read_file(path, 1 << 22, &buf, &len, &e), NNP_OK);
+    unsigned char *m = malloc(len);
+    int loaded = 0, failed = 0;
+    for (int it = 0; it < rounds; it++) {
+        memcpy(m, buf, len);
+        size_t n = len;
+        for (int j = 0, k = 1 + (int)(next_random(&seed) % 3); j < k; j++) {
+            size_t at = (size_t)(next_random(&seed) % n);
+            switch (next_random(&seed) % 3) {
+            case 0: m[at] = (unsigned char)next_random(&seed); break;
+            case 1: m[at] ^= (unsigned char)(1u << (next_random(&seed) % 8)); break;
+            default: n = at + 1; break;
+            }
+        }
+        graph *g = NULL;
+        int rc = model_load_buffer(m, n, "fuzzed", &g, &e);
+        if (rc == NNP_OK) {
+            loaded++;
+            graph_free(g);
+        } else {
+            failed++;
+            cr_assert_null(g);
+            cr_assert(!strncmp(e.msg, "fuzzed", 6), "round %d: '%s'", it, e.msg);
+        }
+    }
+    /* Both outcomes occur, or the corruption was not doing its job. */
+    cr_assert_gt(failed, rounds / 4);
+    cr_assert_gt(loaded, 0);
+    free(m);
+    free(buf);
+}
+
+Test(model_load, random_corruptions_of_an_onnx_model_fail_cleanly)
+{
+    corrupt_and_load(fixture("conv_relu.onnx"), 1500, 0x9e3779b97f4a7c15u);
+}
+
+Test(model_load, random_corruptions_of_a_json_model_fail_cleanly)
+{
+    corrupt_and_load(fixture("specials.json"), 1500, 0x2545f4914f6cdd1du);
+}
