@@ -135,7 +135,7 @@ Test(api_model, lenet5_has_the_readme_counts_shapes_and_macs)
 Test(api_model, constants_and_attributes_are_readable)
 {
     nnp_model *m = open_ok("samples/big128.json");
-    int t, n;
+    int t = -1, n;
     nnp_tensor_desc d;
     /* big128's Reshape takes the constant int64 shape [0, -1]. */
     for (n = 0; n < nnp_model_node_count(m); n++) {
