@@ -650,6 +650,14 @@ static int evaluate(search *s, cand *cd, nnp_err *e)
     return NNP_OK;
 }
 
+static int same_tiles(const cand *a, const cand *b, int nloops)
+{
+    for (int l = 0; l < nloops; l++)
+        if (a->tile[l] != b->tile[l])
+            return 0;
+    return 1;
+}
+
 static int better(const cand *a, const cand *b)
 {
     if (a->est != b->est)
@@ -690,14 +698,19 @@ static int try_cand(search *s, cand *cd, int *fits, nnp_err *e)
         }
         return NNP_OK;
     }
+    /* The runner-up shown in the report is the best tiling with other tile
+     * sizes: a different loop order alone is rarely informative. */
+    int n = s->gr->nloops;
     if (!s->have_best || better(cd, &s->best)) {
-        if (s->have_best) {
+        if (s->have_best && !same_tiles(&s->best, cd, n)) {
             s->second = s->best;
             s->have_second = 1;
         }
         s->best = *cd;
         s->have_best = 1;
-    } else if (!s->have_second || better(cd, &s->second)) {
+        if (s->have_second && same_tiles(&s->second, cd, n))
+            s->have_second = 0;
+    } else if (!same_tiles(cd, &s->best, n) && (!s->have_second || better(cd, &s->second))) {
         s->second = *cd;
         s->have_second = 1;
     }
@@ -892,22 +905,36 @@ static void smallest_error(const search *s, nnp_err *e)
             (long long)target_capacity(t, (mem_pool)worst));
 }
 
+/* "unified 12, input 3" or "none" */
+static void refusals(const search *s, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (int q = 0; q < POOL_COUNT && n < len; q++)
+        if (s->counts.refused[q])
+            n += (size_t)snprintf(buf + n, len - n, "%s%s memory full %lld", n ? ", " : "",
+                                  mem_pool_name((mem_pool)q), (long long)s->counts.refused[q]);
+    if (s->counts.refused_straddle && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%schannel tile across conv groups %lld",
+                              n ? ", " : "", (long long)s->counts.refused_straddle);
+    if (n == 0)
+        snprintf(buf, len, "none");
+}
+
 static void write_why(const search *s)
 {
     prog_group *gr = s->gr;
-    char a[128], b[128];
+    char a[96], b[96], r[128];
     describe(gr, &s->best, a, sizeof a);
-    int64_t refused = s->counts.refused_straddle;
-    for (int q = 0; q < POOL_COUNT; q++)
-        refused += s->counts.refused[q];
+    refusals(s, r, sizeof r);
     if (s->have_second) {
         describe(gr, &s->second, b, sizeof b);
         snprintf(gr->rep.why, sizeof gr->rep.why, "%s: est %lld cycles; next best %s: %lld; "
-                 "%lld considered, %lld did not fit", a, (long long)s->best.est, b,
-                 (long long)s->second.est, (long long)s->counts.considered, (long long)refused);
+                 "%lld considered; refused: %s", a, (long long)s->best.est, b,
+                 (long long)s->second.est, (long long)s->counts.considered, r);
     } else {
-        snprintf(gr->rep.why, sizeof gr->rep.why, "%s: est %lld cycles; the only fit of %lld "
-                 "considered", a, (long long)s->best.est, (long long)s->counts.considered);
+        snprintf(gr->rep.why, sizeof gr->rep.why, "%s: est %lld cycles; %lld considered; "
+                 "refused: %s", a, (long long)s->best.est, (long long)s->counts.considered, r);
     }
 }
 

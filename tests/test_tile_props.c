@@ -326,6 +326,28 @@ static void check_memory(const program *p, const prog_group *gr)
     }
 }
 
+/* The per-class sums the tiler uses agree with walking every tile, and
+ * pipelining never costs more than running every op back to back. */
+static void check_costs(const program *p, const prog_group *gr)
+{
+    for (int i = 0; i < gr->nops; i++) {
+        const prog_op *o = &gr->ops[i];
+        int64_t cyc = 0, bytes = 0, worst = 0;
+        for (int64_t t = 0; t < gr->ntiles; t++) {
+            int64_t c = prog_op_cycles_at(p, 0, i, t);
+            cyc += c;
+            bytes += prog_op_bytes_at(p, 0, i, t);
+            worst = c > worst ? c : worst;
+            if (!prog_op_active(o, t))
+                cr_assert_eq(c, 0, "a skipped op costs nothing");
+        }
+        cr_assert_eq(cyc, o->total_cycles, "%s", o->name);
+        cr_assert_eq(bytes, o->total_bytes, "%s", o->name);
+        cr_assert_eq(worst, o->cycles, "%s", o->name);
+    }
+    cr_assert_leq(gr->rep.est_cycles, gr->rep.seq_cycles);
+}
+
 static void check_runs_like_reference(const program *p)
 {
     const graph *g = p->g;
@@ -349,7 +371,7 @@ static void check_runs_like_reference(const program *p)
 Test(tile_props, random_layers_tile_exactly_within_memory_and_match_reference)
 {
     rng r = {20240601};
-    int lowered = 0, infeasible = 0, tried = 0;
+    int lowered = 0, infeasible = 0, tried = 0, multi = 0;
     while (lowered < 150) {
         layer L;
         random_layer(&r, &L);
@@ -371,10 +393,12 @@ Test(tile_props, random_layers_tile_exactly_within_memory_and_match_reference)
             check_cover(p, gr);
             check_macs(p, &L, gr);
             check_memory(p, gr);
+            check_costs(p, gr);
             for (int64_t tt = 0; tt < gr->ntiles; tt++)
                 check_tile(p, &L, gr, tt);
             check_runs_like_reference(p);
             lowered++;
+            multi += gr->ntiles > 1;
         }
         program_free(p);
         target_free(t);
@@ -382,6 +406,8 @@ Test(tile_props, random_layers_tile_exactly_within_memory_and_match_reference)
     }
     cr_assert_lt(infeasible, tried / 2, "most random layers fit (%d of %d did not)", infeasible,
                  tried);
+    cr_assert_gt(multi, lowered / 3, "many layers need several tiles (%d of %d)", multi,
+                 lowered);
 }
 
 /* The same layer on ever smaller memories: still exact, never over. */
