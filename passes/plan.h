@@ -38,8 +38,12 @@ typedef struct plan_loop {
     int64_t ii_unbounded;        /* II with every buffer as many copies as it wants */
     int *copies;                 /* per buffer of the group: rotating copies chosen */
     int64_t working_set[POOL_COUNT];
-    int *in_loop;                /* per body op: 1 in the kernel, 0 run once before it */
+    int *in_loop;                /* per body op: 1 in the kernel; 0 outside it, issued once per
+                                    segment of tiles that reuses its data */
     int64_t *offset;             /* per body op: start within an iteration (kernel ops) */
+    int64_t *tile_base;          /* per tile: the cycle its iteration starts; kernel op o of
+                                    tile t starts at tile_base[t] + offset[o]. Consecutive
+                                    tiles are II apart except across segment boundaries. */
     int64_t start, end;          /* cycles the loop spans, preamble included */
     char why[256];               /* why II > MII or copies were cut; "" if neither */
 } plan_loop;

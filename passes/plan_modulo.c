@@ -2,30 +2,39 @@
  * laid end to end, overlapping where data, units and memory allow.
  *
  * Per loop (a group with tiles):
- *  - Ops that load data once for the whole loop (resident weights) run
- *    before the kernel, in a preamble, instead of holding a reservation-table
- *    slot in every iteration: their occupancy would otherwise bound II.
+ *  - Loads that refill their buffer only every few tiles (weights reused
+ *    along a row of tiles, data loaded once) run outside the kernel instead
+ *    of holding a reservation-table slot in every iteration, where their
+ *    occupancy would bound II: they split the tiles into segments, and each
+ *    segment's loads are issued as early as their unit, data and rotating
+ *    copy allow — typically under the previous segment's kernel.
  *  - Rotating buffers follow modulo variable expansion: schedule first with
  *    unbounded copies, then give each streaming buffer ceil(lifetime / II)
  *    copies. When that working set overflows a pool, copies are cut from
  *    the buffer that frees the most bytes, the buffer-reuse recurrences
  *    (with c copies, generation i+c waits for the readers of generation i)
  *    are added, and the loop is scheduled again: buffers trade against II.
- * Placing loops: a loop starts at the earliest cycle where every tile's
- * loads find their producer tiles stored, its units are free of earlier
- * loops' instances, and its working set fits beside the loops still
- * running; each tile t then runs its ops at start + t*II + offset. */
+ * Placing loops: a loop starts at the earliest cycle where its working set
+ * fits beside the loops still running. Each segment's tiles then run II
+ * apart, tile t's kernel ops at base(t) + offset, with the segment's base
+ * the earliest cycle where its loads have their producer tiles stored, its
+ * outside-kernel loads are done, it trails the previous tile by at least II
+ * and no unit instance is double-booked. Delaying a whole segment keeps
+ * every dependence of the modulo schedule (they all point forward in
+ * iterations); unit conflicts across the gap are checked explicitly. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plan.h"
 
-/* An op that loads data once for the loop runs in the preamble. */
-static int runs_once(const prog_group *gr, const prog_op *op)
+/* A load that refills its buffer only every few tiles (weights reused
+ * across a row of tiles, data loaded once) runs outside the kernel, at the
+ * start of each segment of tiles that uses it. */
+static int outside_kernel(const prog_group *gr, const prog_op *op)
 {
-    return gr->ntiles > 1 && op->period >= gr->ntiles && op->kind != POP_COMPUTE &&
-           op->kind != POP_POOL && op->kind != POP_STORE;
+    return gr->ntiles > 1 && op->period > 1 && op->kind != POP_COMPUTE && op->kind != POP_POOL &&
+           op->kind != POP_STORE;
 }
 
 /* Reuse distance in iterations for a buffer refilled every per tiles into
@@ -147,7 +156,7 @@ static int plan_one_loop(const program *p, int g, const modulo_options *mo, plan
 {
     const prog_group *gr = &p->groups[g];
     for (int o = 0; o < gr->nops; o++)
-        lp->in_loop[o] = !runs_once(gr, &gr->ops[o]);
+        lp->in_loop[o] = !outside_kernel(gr, &gr->ops[o]);
     int rc = schedule_loop(p, g, lp->in_loop, NULL, mo, mr, e);
     if (rc)
         return rc;
@@ -326,24 +335,119 @@ static void set_inst(placer *pc, int64_t i, int64_t start, int instance, int sta
     in->stage = stage;
 }
 
-/* The first conflict of loop g started at s with earlier work: how far to
- * move it, or 0. */
-static int64_t kernel_conflict(placer *pc, int g, int64_t s)
+/* The first conflict of tiles [a, b) of loop g, based at base (tile a),
+ * with earlier work: how far to move them, or 0. */
+static int64_t kernel_conflict(placer *pc, int g, int64_t a, int64_t b, int64_t base)
 {
     const prog_group *gr = &pc->p->groups[g];
     const plan_loop *lp = &pc->pl->loops[g];
-    for (int64_t t = 0; t < gr->ntiles; t++)
+    for (int64_t t = a; t < b; t++)
         for (int o = 0; o < gr->nops; o++) {
             int64_t i = pc->u->at[g][t * gr->nops + o];
             if (i < 0 || !lp->in_loop[o])
                 continue;
-            int64_t a = s + t * lp->ii + lp->offset[o];
-            int64_t b = a + max64(pc->u->sp.ops[i].occupancy, 1);
+            int64_t x = base + (t - a) * lp->ii + lp->offset[o];
+            int64_t y = x + max64(pc->u->sp.ops[i].occupancy, 1);
             int inst = pc->pl->insts[i].instance;
-            int64_t c = lane_conflict(lane_of(pc, gr->ops[o].unit, inst), a, b);
+            int64_t c = lane_conflict(lane_of(pc, gr->ops[o].unit, inst), x, y);
             if (c >= 0)
-                return c - a;
+                return c - x;
         }
+    return 0;
+}
+
+static int occupy(placer *pc, int64_t i)
+{
+    const plan_inst *in = &pc->pl->insts[i];
+    return lane_insert(lane_of(pc, in->unit, in->instance), in->start,
+                       in->start + max64(in->busy, 1));
+}
+
+/* When the copy that outside-kernel op o overwrites at tile t is free:
+ * the end of the readers of the generation `copies` generations back. */
+static int64_t copy_free(const placer *pc, int g, int o, int64_t t)
+{
+    const prog_group *gr = &pc->p->groups[g];
+    const plan_loop *lp = &pc->pl->loops[g];
+    int b = gr->ops[o].out;
+    if (b < 0)
+        return 0;
+    int64_t per = gr->ops[o].period, from = t - lp->copies[b] * per, ready = 0;
+    for (int64_t s = max64(from, 0); s < from + per && s < t; s++)
+        for (int r = 0; r < gr->bufs[b].nreaders; r++) {
+            int64_t i = pc->u->at[g][s * gr->nops + gr->bufs[b].readers[r]];
+            if (i >= 0)
+                ready = max64(ready, pc->pl->insts[i].end);
+        }
+    return ready;
+}
+
+/* Places the outside-kernel ops active at tile a; returns the earliest base
+ * their readers allow for the segment starting there. */
+static int64_t place_outside(placer *pc, int g, int64_t a, int64_t t0, int64_t *first, int *fail)
+{
+    const prog_group *gr = &pc->p->groups[g];
+    const plan_loop *lp = &pc->pl->loops[g];
+    int64_t base = 0;
+    for (int o = 0; o < gr->nops; o++) {
+        int64_t i = pc->u->at[g][a * gr->nops + o];
+        if (lp->in_loop[o] || i < 0)
+            continue;
+        int inst = 0;
+        int64_t ready = max64(t0, max64(cross_ready(pc, g, o, a), copy_free(pc, g, o, a)));
+        int64_t s = earliest_free(pc, gr->ops[o].unit, ready, pc->u->sp.ops[i].occupancy, &inst);
+        set_inst(pc, i, s, inst, -1);
+        *first = min64(*first, s);
+        if (occupy(pc, i))
+            *fail = 1;
+        for (int d = 0; d < gr->ndeps; d++)
+            if (gr->deps[d].from == o && gr->deps[d].kind != DEP_WAR && lp->in_loop[gr->deps[d].to])
+                base = max64(base, pc->pl->insts[i].end - lp->offset[gr->deps[d].to]);
+    }
+    return base;
+}
+
+/* The tile after a where the next segment starts: the next tile where an
+ * outside-kernel op works. */
+static int64_t segment_end(const prog_group *gr, const plan_loop *lp, int64_t a)
+{
+    for (int64_t t = a + 1; t < gr->ntiles; t++)
+        for (int o = 0; o < gr->nops; o++)
+            if (!lp->in_loop[o] && prog_op_active(&gr->ops[o], t))
+                return t;
+    return gr->ntiles;
+}
+
+static int place_segment(placer *pc, int g, int64_t a, int64_t b, int64_t base)
+{
+    const prog_group *gr = &pc->p->groups[g];
+    const plan_loop *lp = &pc->pl->loops[g];
+    for (int64_t t = a; t < b; t++)
+        for (int o = 0; o < gr->nops; o++)
+            if (lp->in_loop[o] && pc->u->at[g][t * gr->nops + o] >= 0 && gr->npreds)
+                base = max64(base, cross_ready(pc, g, o, t) - (t - a) * lp->ii - lp->offset[o]);
+    /* Each shift clears one conflict; past a few, start after the earlier
+     * loops instead of walking through them interval by interval. */
+    int64_t shift;
+    for (int tries = 0; (shift = kernel_conflict(pc, g, a, b, base)) > 0; tries++) {
+        base += shift;
+        if (tries == 64)
+            for (int h = 0; h < g; h++)
+                base = max64(base, pc->pl->loops[h].end);
+    }
+    for (int64_t t = a; t < b; t++)
+        for (int o = 0; o < gr->nops; o++) {
+            int64_t i = pc->u->at[g][t * gr->nops + o];
+            if (i < 0 || !lp->in_loop[o])
+                continue;
+            set_inst(pc, i, base + (t - a) * lp->ii + lp->offset[o], pc->pl->insts[i].instance,
+                     (int)(lp->offset[o] / lp->ii));
+            if (occupy(pc, i))
+                return -1;
+        }
+    pc->pl->loops[g].tile_base[a] = base;
+    for (int64_t t = a + 1; t < b; t++)
+        pc->pl->loops[g].tile_base[t] = base + (t - a) * lp->ii;
     return 0;
 }
 
@@ -352,64 +456,29 @@ static int place_loop(placer *pc, int g, int overlap, const modulo_result *mr)
     const prog_group *gr = &pc->p->groups[g];
     plan_loop *lp = &pc->pl->loops[g];
     int64_t t0 = 0;
-    for (int h = 0; h < g; h++)
-        if (!overlap)
-            t0 = max64(t0, pc->pl->loops[h].end);
+    for (int h = 0; h < g && !overlap; h++)
+        t0 = max64(t0, pc->pl->loops[h].end);
     t0 = memory_start(pc, g, t0);
-    /* Preamble first: each once-only load as early as its data and unit allow. */
-    int64_t s = t0, first = INT64_MAX;
-    for (int o = 0; o < gr->nops; o++) {
-        if (lp->in_loop[o])
-            continue;
-        int64_t i = pc->u->at[g][gr->ops[o].phase * gr->nops + o];
-        int inst = 0;
-        int64_t a = earliest_free(pc, gr->ops[o].unit, max64(t0, cross_ready(pc, g, o, gr->ops[o].phase)),
-                                  pc->u->sp.ops[i].occupancy, &inst);
-        set_inst(pc, i, a, inst, -1);
-        first = min64(first, a);
-        if (lane_insert(lane_of(pc, gr->ops[o].unit, inst), a, a + max64(pc->pl->insts[i].busy, 1)))
-            return -1;
-        for (int d = 0; d < gr->ndeps; d++)
-            if (gr->deps[d].from == o && gr->deps[d].kind != DEP_WAR && lp->in_loop[gr->deps[d].to])
-                s = max64(s, pc->pl->insts[i].end - lp->offset[gr->deps[d].to]);
-    }
-    /* Kernel: every tile's loads after their producer tiles. */
-    for (int64_t t = 0; t < gr->ntiles; t++)
-        for (int o = 0; o < gr->nops; o++)
-            if (lp->in_loop[o] && pc->u->at[g][t * gr->nops + o] >= 0 && gr->npreds)
-                s = max64(s, cross_ready(pc, g, o, t) - t * lp->ii - lp->offset[o]);
     for (int o = 0; o < gr->nops; o++)
         for (int64_t t = 0; t < gr->ntiles; t++) {
             int64_t i = pc->u->at[g][t * gr->nops + o];
             if (i >= 0 && lp->in_loop[o])
                 pc->pl->insts[i].instance = mr->instance[o] < 0 ? 0 : mr->instance[o];
         }
-    /* Each shift clears one conflict; past a few, start after the earlier
-     * loops instead of walking through them interval by interval. */
-    int64_t shift;
-    for (int tries = 0; (shift = kernel_conflict(pc, g, s)) > 0; tries++) {
-        s += shift;
-        if (tries == 64)
-            for (int h = 0; h < g; h++)
-                s = max64(s, pc->pl->loops[h].end);
+    int64_t first = INT64_MAX, prev = t0 - lp->ii;
+    int fail = 0;
+    for (int64_t a = 0; a < gr->ntiles;) {
+        int64_t b = segment_end(gr, lp, a);
+        int64_t base = max64(prev + lp->ii, place_outside(pc, g, a, t0, &first, &fail));
+        if (fail || place_segment(pc, g, a, b, base))
+            return -1;
+        prev = lp->tile_base[b - 1];
+        a = b;
     }
-    int64_t end = s;
-    for (int64_t t = 0; t < gr->ntiles; t++)
-        for (int o = 0; o < gr->nops; o++) {
-            int64_t i = pc->u->at[g][t * gr->nops + o];
-            if (i < 0 || !lp->in_loop[o])
-                continue;
-            set_inst(pc, i, s + t * lp->ii + lp->offset[o], pc->pl->insts[i].instance,
-                     (int)(lp->offset[o] / lp->ii));
-            const plan_inst *in = &pc->pl->insts[i];
-            end = max64(end, in->end);
-            if (lane_insert(lane_of(pc, in->unit, in->instance), in->start,
-                            in->start + max64(in->busy, 1)))
-                return -1;
-        }
+    int64_t end = t0;
     for (int64_t i = pc->u->first[g]; i < pc->u->first[g + 1]; i++)
         end = max64(end, pc->pl->insts[i].end);
-    lp->start = min64(s, first);
+    lp->start = min64(lp->tile_base[0], first);
     lp->end = end;
     return 0;
 }
@@ -461,7 +530,8 @@ int plan_modulo(const program *p, const plan_options *o, const unrolled *u, plan
         lp->copies = xcalloc((size_t)gr->nbufs + 1, sizeof(int));
         lp->in_loop = xcalloc((size_t)gr->nops + 1, sizeof(int));
         lp->offset = xcalloc((size_t)gr->nops + 1, sizeof(int64_t));
-        if (!lp->copies || !lp->in_loop || !lp->offset) {
+        lp->tile_base = xcalloc((size_t)gr->ntiles + 1, sizeof(int64_t));
+        if (!lp->copies || !lp->in_loop || !lp->offset || !lp->tile_base) {
             rc = err_set(e, NNP_NOMEM, "out of memory planning the program");
             break;
         }
