@@ -127,9 +127,9 @@ static void write_tensor(jw *w, const tensor *t)
     int64_list(w, "dims", t->dims, t->rank);
     number_field(w, "dataType", t->type == DT_INT64 ? 7 : 1);
     str_field(w, "name", t->name);
-    int64_t n = tensor_numel(t);
+    int64_t n = tensor_numel(t), bytes = 0;
     size_t es = t->type == DT_INT64 ? 8 : 4;
-    unsigned char *raw = malloc(n ? (size_t)n * es : 1);
+    unsigned char *raw = size_mul(n, (int64_t)es, &bytes) ? NULL : malloc(bytes ? (size_t)bytes : 1);
     if (!raw) {
         w->b.failed = 1;
         close_(w, '}');
@@ -150,7 +150,7 @@ static void write_tensor(jw *w, const tensor *t)
     }
     item(w, "rawData");
     sb_putc(&w->b, '"');
-    base64_encode(&w->b, raw, (size_t)n * es);
+    base64_encode(&w->b, raw, (size_t)bytes);
     sb_putc(&w->b, '"');
     free(raw);
     close_(w, '}');

@@ -98,10 +98,12 @@ static void write_tensor(pbw *w, const tensor *t)
         put_int(&m, 1, t->dims[i]);
     put_int(&m, 2, t->type == DT_INT64 ? ONNX_INT64 : ONNX_FLOAT);
     put_string(&m, 8, t->name);
-    int64_t n = tensor_numel(t);
+    int64_t n = tensor_numel(t), bytes = 0;
     size_t es = t->type == DT_INT64 ? 8 : 4;
+    if (size_mul(n, (int64_t)es, &bytes))
+        m.failed = 1;
     put_tag(&m, 9, WIRE_LEN);
-    put_varint(&m, (uint64_t)n * es);
+    put_varint(&m, (uint64_t)bytes);
     for (int64_t i = 0; i < n && !m.failed; i++) {
         uint64_t u = 0;
         if (t->type == DT_INT64) {
