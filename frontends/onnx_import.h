@@ -17,12 +17,13 @@
  *   - a model file is at most 1 GiB (max_file_bytes), checked before parsing;
  *   - at most 1,000,000 nodes (max_nodes), checked before node storage is
  *     allocated;
+ *   - at most 1024 attributes on a node;
  *   - a tensor has at most 2^30 elements (max_tensor_elems) and rank at most
  *     MAX_RANK (more is NNP_UNSUPPORTED); its element count is computed with
- *     overflow checks,
- *     so absurd dims (2^40, or a product past INT64_MAX) are NNP_LIMIT, never
- *     a failed allocation; and the amount of data a tensor carries is
- *     compared with its dims before memory of the dims' size is allocated.
+ *     overflow checks, so absurd dims (2^40, or a product past INT64_MAX)
+ *     are NNP_LIMIT, never a failed allocation; and the amount of data a
+ *     tensor carries is compared with its dims before memory of the dims'
+ *     size is allocated.
  * Breaking a limit is NNP_LIMIT; everything else that is wrong with a model
  * is NNP_INVALID, and well-formed ONNX that nnpipe does not handle (other
  * ops, domains, data types, symbolic dims, graph attributes) NNP_UNSUPPORTED.
