@@ -67,9 +67,10 @@ static void free_outputs(const graph *g, float **v)
 }
 
 /* Lowers g for t, runs the program on inputs with the tile interpreter and
- * asserts every output is within 1e-5 of ref. */
+ * asserts every output is within 1e-5 of ref (and, when ort is given,
+ * within 1e-4 of onnxruntime's outputs). */
 static void expect_program_matches(const graph *g, const target *t, float *const *inputs,
-                                   float *const *ref, const char *what)
+                                   float *const *ref, float *const *ort, const char *what)
 {
     program *p = NULL;
     nnp_err e = {0};
@@ -85,6 +86,9 @@ static void expect_program_matches(const graph *g, const target *t, float *const
         long bad = first_mismatch(got[k], ref[k], (size_t)n, 1e-5f);
         cr_assert_eq(bad, -1, "%s on %s: output %d differs at %ld: %g vs reference %g", what,
                      t->name, k, bad, bad >= 0 ? got[k][bad] : 0.0, bad >= 0 ? ref[k][bad] : 0.0);
+        bad = ort ? first_mismatch(got[k], ort[k], (size_t)n, 1e-4f) : -1;
+        cr_assert_eq(bad, -1, "%s on %s: output %d differs at %ld: %g vs onnxruntime %g", what,
+                     t->name, k, bad, bad >= 0 ? got[k][bad] : 0.0, bad >= 0 ? ort[k][bad] : 0.0);
     }
     free_outputs(g, got);
     program_free(p);
@@ -118,7 +122,7 @@ static void expect_same_as_reference(const graph *g, const target *t,
 {
     float **in = random_inputs(g, 12345);
     float **ref = reference(g, in);
-    expect_program_matches(g, t, in, ref, what);
+    expect_program_matches(g, t, in, ref, NULL, what);
     free_outputs(g, ref);
     free_inputs(g, in);
 }
@@ -144,11 +148,19 @@ static void sample_on_all_targets(const char *name)
         cr_assert_eq(n, numel(&g->tensors[g->inputs[k]]), "%s", rel);
     }
     float **ref = reference(g, in);
+    float **ort = calloc((size_t)g->noutputs + 1, sizeof *ort);
+    for (int k = 0; k < g->noutputs; k++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "samples/%s.out%d.bin", name, k);
+        long n = read_floats(src_path(rel), &ort[k]);
+        cr_assert_eq(n, numel(&g->tensors[g->outputs[k]]), "%s", rel);
+    }
     for (size_t i = 0; i < sizeof targets / sizeof *targets; i++) {
         target *t = load_target(targets[i]);
-        expect_program_matches(g, t, in, ref, name);
+        expect_program_matches(g, t, in, ref, ort, name);
         target_free(t);
     }
+    free_outputs(g, ort);
     free_outputs(g, ref);
     free_inputs(g, in);
     graph_free(g);
