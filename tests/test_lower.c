@@ -771,3 +771,116 @@ Test(lower_cli, bad_arguments_and_failures_map_to_exit_codes)
     cr_assert(strstr(err, "does not fit target 'tiny'") != NULL, "%s", err);
     free(out), free(err);
 }
+
+/* ---- the other group kinds, squeezed onto small targets ---- */
+
+Test(lower, global_pool_splits_its_rows_when_a_plane_does_not_fit)
+{
+    graph *g = graph_new();
+    int64_t xd[4] = {1, 3, 40, 40};
+    int x = input_of(g, "x", 4, xd);
+    int a = node_of(g, OP_GLOBALAVGPOOL, "gap", &x, 1, "y");
+    finish(g, out_of(g, a));
+    target *t = small_target(2048);
+    program *p = lower_ok(g, t);
+    const prog_group *gr = &p->groups[0];
+    cr_assert_eq(gr->kind, GK_GLOBALPOOL);
+    cr_assert_gt(loop_named(gr, "ih")->count, 1, "%s", gr->rep.why);
+    program_free(p);
+    expect_same_as_reference(g, t, "global average pool");
+    target_free(t);
+    graph_free(g);
+}
+
+Test(lower, standalone_avgpool_ceil_mode_and_padding_match_reference)
+{
+    graph *g = graph_new();
+    int64_t xd[4] = {2, 3, 21, 19};
+    int x = input_of(g, "x", 4, xd);
+    int a = pool_of(g, OP_AVGPOOL, "avg", x, 3, 2, 1, "a");
+    node_set_int(g, a, "ceil_mode", 1);
+    node_set_int(g, a, "count_include_pad", 1);
+    int m = pool_of(g, OP_MAXPOOL, "max", out_of(g, a), 2, 1, 1, "y");
+    finish(g, out_of(g, m));
+    target *t = small_target(1024);
+    program *p = lower_ok(g, t);
+    cr_assert_eq(p->ngroups, 2);
+    cr_assert_eq(p->groups[0].kind, GK_POOL);
+    cr_assert_gt(p->groups[0].ntiles, 1);
+    cr_assert(isinf(p->groups[1].ops[0].pad_value), "MaxPool pads with -inf");
+    program_free(p);
+    expect_same_as_reference(g, t, "avgpool ceil_mode + maxpool");
+    target_free(t);
+    graph_free(g);
+}
+
+Test(lower, concat_softmax_eltwise_and_legacy_softmax_match_reference)
+{
+    graph *g = graph_new();
+    g->opset = 11; /* Softmax normalises over every axis from `axis` on */
+    int64_t ad[3] = {4, 3, 10}, bd[3] = {4, 5, 10}, cd[1] = {10};
+    int a = input_of(g, "a", 3, ad), b = input_of(g, "b", 3, bd);
+    int c = node_of(g, OP_CONCAT, "cat", (int[]){a, b}, 2, "c");
+    node_set_int(g, c, "axis", 1);
+    int m = node_of(g, OP_MUL, "mul", (int[]){out_of(g, c), const_of(g, "k", 1, cd, 3, 0, 2)}, 2,
+                    "m");
+    int l = node_of(g, OP_LEAKYRELU, "lrelu", (int[]){out_of(g, m)}, 1, "l");
+    node_set_float(g, l, "alpha", 0.3f);
+    int s = node_of(g, OP_SOFTMAX, "sm", (int[]){out_of(g, l)}, 1, "y");
+    node_set_int(g, s, "axis", 1);
+    finish(g, out_of(g, s));
+    target *t = small_target(1536);
+    program *p = lower_ok(g, t);
+    cr_assert_eq(p->groups[0].kind, GK_CONCAT);
+    cr_assert_eq(p->groups[1].kind, GK_ELTWISE);
+    cr_assert_eq(p->groups[3].kind, GK_SOFTMAX);
+    cr_assert(p->groups[3].par.legacy_softmax);
+    cr_assert_gt(p->groups[0].ntiles, 1);
+    cr_assert_eq(p->groups[1].ops[1].kind, POP_LOAD_WEIGHT, "the constant comes as a weight");
+    program_free(p);
+    expect_same_as_reference(g, t, "concat, mul, leakyrelu, legacy softmax");
+    target_free(t);
+    graph_free(g);
+}
+
+Test(lower, lone_batchnorm_becomes_a_per_channel_scale_and_shift)
+{
+    graph *g = graph_new();
+    int64_t xd[4] = {1, 5, 6, 7}, cd[1] = {5};
+    int x = input_of(g, "x", 4, xd);
+    int in[5] = {x, const_of(g, "gamma", 1, cd, 1, 0.5f, 1.0f),
+                 const_of(g, "beta", 1, cd, 2, -1.0f, 2.0f),
+                 const_of(g, "mean", 1, cd, 3, -1.0f, 2.0f),
+                 const_of(g, "var", 1, cd, 4, 0.1f, 2.0f)};
+    int bn = node_of(g, OP_BATCHNORM, "bn", in, 5, "y");
+    finish(g, out_of(g, bn));
+    target *t = small_target(512);
+    program *p = lower_ok(g, t);
+    cr_assert_eq(p->groups[0].kind, GK_ELTWISE);
+    cr_assert_gt(p->groups[0].ntiles, 1);
+    program_free(p);
+    expect_same_as_reference(g, t, "batchnorm alone");
+    target_free(t);
+    graph_free(g);
+}
+
+Test(lower, batched_matmul_tiles_batches_and_1d_operands_run_whole)
+{
+    graph *g = graph_new();
+    int64_t ad[4] = {2, 3, 5, 8}, bd[2] = {8, 6}, vd[1] = {6};
+    int a = input_of(g, "a", 4, ad);
+    int mm = node_of(g, OP_MATMUL, "mm", (int[]){a, const_of(g, "b", 2, bd, 9, -1, 2)}, 2, "m");
+    int mv = node_of(g, OP_MATMUL, "mv", (int[]){out_of(g, mm), const_of(g, "v", 1, vd, 8, -1, 2)},
+                     2, "y");
+    finish(g, out_of(g, mv));
+    target *t = small_target(1024);
+    program *p = lower_ok(g, t);
+    cr_assert_eq(p->groups[0].kind, GK_GEMM);
+    cr_assert_eq(p->groups[0].nloops, 5, "two batch loops, m, n and k");
+    cr_assert_gt(p->groups[0].ntiles, 1);
+    cr_assert_eq(p->groups[1].kind, GK_WHOLE, "a 1-D operand runs as the reference op");
+    program_free(p);
+    expect_same_as_reference(g, t, "batched matmul and matrix-vector");
+    target_free(t);
+    graph_free(g);
+}
