@@ -78,6 +78,12 @@ void *api_handle_new(size_t size);
 /* The public pool for an internal one (target.c; programs need it too). */
 nnp_pool api_pool(mem_pool p);
 
+/* Loops (loop.c): drop the schedule; the guard for queries (NULL out is
+ * misuse); an index range check with a message naming what. */
+void api_loop_forget(nnp_loop *l);
+int api_loop_usable(nnp_loop *l, const void *out);
+int api_loop_index(nnp_loop *l, const char *what, int64_t k, int64_t n);
+
 void api_model_retain(nnp_model *m);
 void api_model_release(nnp_model *m);
 void api_target_retain(nnp_target *t);

@@ -7,8 +7,9 @@
 #include "handles.h"
 
 static const nnp_unit_kind unit_kinds[UNIT_KIND_COUNT] = {
-    [UNIT_DMA_IN] = NNP_UNIT_DMA_IN, [UNIT_DMA_OUT] = NNP_UNIT_DMA_OUT, [UNIT_DMA] = NNP_UNIT_DMA,
-    [UNIT_MAC] = NNP_UNIT_MAC,       [UNIT_VECTOR] = NNP_UNIT_VECTOR,   [UNIT_SCALAR] = NNP_UNIT_SCALAR,
+    [UNIT_DMA_IN] = NNP_UNIT_DMA_IN, [UNIT_DMA_OUT] = NNP_UNIT_DMA_OUT,
+    [UNIT_DMA] = NNP_UNIT_DMA,       [UNIT_MAC] = NNP_UNIT_MAC,
+    [UNIT_VECTOR] = NNP_UNIT_VECTOR, [UNIT_SCALAR] = NNP_UNIT_SCALAR,
 };
 
 static const nnp_pool pools[POOL_COUNT] = {

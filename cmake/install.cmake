@@ -21,8 +21,8 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/nnpipeConfig.cmake.in
 # The SONAME carries the major version, so the package promises the same.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/nnpipeConfigVersion.cmake
   COMPATIBILITY SameMajorVersion)
-install(FILES ${PROJECT_BINARY_DIR}/nnpipeConfig.cmake ${PROJECT_BINARY_DIR}/nnpipeConfigVersion.cmake
-  DESTINATION ${NNPIPE_CMAKE_DIR})
+install(FILES ${PROJECT_BINARY_DIR}/nnpipeConfig.cmake
+  ${PROJECT_BINARY_DIR}/nnpipeConfigVersion.cmake DESTINATION ${NNPIPE_CMAKE_DIR})
 
 # pkg-config: the prefix is found from the .pc file's own folder.
 file(RELATIVE_PATH NNPIPE_PC_UP /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)

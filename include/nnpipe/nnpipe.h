@@ -61,6 +61,8 @@
 #include <nnpipe/status.h>
 #include <nnpipe/model.h>
 #include <nnpipe/target.h>
+#include <nnpipe/program.h>
+#include <nnpipe/loop.h>
 
 #ifdef __cplusplus
 extern "C" {
