@@ -34,8 +34,8 @@ int model_load_buffer(const void *buf, size_t len, const char *name, graph **out
 
 int model_load(const char *path, graph **out, nnp_err *e)
 {
-    char *text, *dir;
-    size_t len;
+    char *text = NULL, *dir = NULL;
+    size_t len = 0;
     *out = NULL;
     int rc = read_file(path, onnx_default_limits.max_file_bytes, &text, &len, e);
     if (rc)

@@ -20,6 +20,7 @@
 #include "onnx_import.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,14 @@ const char *onnx_attr_type_name(int64_t t)
 int onnx_attr_type_from_name(const char *name)
 {
     return index_of(attr_type_names, COUNT(attr_type_names), name);
+}
+
+void onnx_place(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
 }
 
 int64_t onnx_ir_version_for(int opset)

@@ -183,6 +183,11 @@ int onnx_tensor_load(const onnx_tensor_desc *t, const char *model_dir, const onn
  * its external data lives: a new string in *dir the caller frees. */
 int onnx_model_dir(const char *path, char **dir, nnp_err *e);
 
+/* snprintf for the names of places in messages ("node 'c1' (Conv):
+ * attribute 'pads'"). Truncating a very long one is fine; going through
+ * vsnprintf keeps -Wformat-truncation from flagging every nesting level. */
+void onnx_place(char *buf, size_t len, const char *fmt, ...) NNP_PRINTF(3, 4);
+
 /* "[2, 3]": how messages print dims. */
 void onnx_format_dims(const int64_t *dims, int n, char *buf, size_t len);
 

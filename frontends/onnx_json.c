@@ -218,7 +218,7 @@ static int get_int64(jreader *r, const cJSON *obj, const char *snake, const char
     if (rc || !v)
         return rc;
     char w[WHERE];
-    snprintf(w, sizeof w, "%s: field '%s'", where, snake);
+    onnx_place(w, sizeof w, "%s: field '%s'", where, snake);
     return int64_value(r, v, w, out);
 }
 
@@ -230,7 +230,7 @@ static int get_enum(jreader *r, const cJSON *obj, const char *snake, int (*names
     if (rc || !v)
         return rc;
     char w[WHERE];
-    snprintf(w, sizeof w, "%s: field '%s'", where, snake);
+    onnx_place(w, sizeof w, "%s: field '%s'", where, snake);
     return enum_value(r, v, names, w, out);
 }
 
@@ -274,7 +274,7 @@ static int int64_list(jreader *r, const cJSON *obj, const char *snake, const cha
     size_t k = 0;
     char w[WHERE];
     for (const cJSON *c = a->child; c; c = c->next, k++) {
-        snprintf(w, sizeof w, "%s: %s[%zu]", where, snake, k);
+        onnx_place(w, sizeof w, "%s: %s[%zu]", where, snake, k);
         if ((rc = int64_value(r, c, w, &(*out)[k])))
             return rc;
     }
@@ -294,7 +294,7 @@ static int float_list(jreader *r, const cJSON *obj, const char *snake, const cha
     size_t k = 0;
     char w[WHERE];
     for (const cJSON *c = a->child; c; c = c->next, k++) {
-        snprintf(w, sizeof w, "%s: %s[%zu]", where, snake, k);
+        onnx_place(w, sizeof w, "%s: %s[%zu]", where, snake, k);
         if ((rc = float_value(r, c, w, &(*out)[k])))
             return rc;
     }
@@ -358,7 +358,7 @@ static int read_external(jreader *r, const cJSON *obj, const char *where, onnx_t
             return err_set(r->e, NNP_INVALID, "%s: an externalData entry lacks its key or value", where);
         cJSON tmp = {.type = cJSON_String, .valuestring = (char *)val};
         char w[WHERE];
-        snprintf(w, sizeof w, "%s: externalData '%s'", where, key);
+        onnx_place(w, sizeof w, "%s: externalData '%s'", where, key);
         if (!strcmp(key, "location"))
             t->ext_location = val;
         else if (!strcmp(key, "offset"))
@@ -423,12 +423,12 @@ static int read_attr(jreader *r, const cJSON *obj, const char *node_where, size_
                      onnx_attr_desc *a)
 {
     char where[WHERE];
-    snprintf(where, sizeof where, "%s: attribute #%zu", node_where, pos);
+    onnx_place(where, sizeof where, "%s: attribute #%zu", node_where, pos);
     int rc = get_string(r, obj, "name", where, &a->name);
     if (rc)
         return rc;
     if (a->name)
-        snprintf(where, sizeof where, "%s: attribute '%s'", node_where, a->name);
+        onnx_place(where, sizeof where, "%s: attribute '%s'", node_where, a->name);
     float *fl;
     int64_t *il;
     const cJSON *v, *t, *g;
@@ -446,7 +446,7 @@ static int read_attr(jreader *r, const cJSON *obj, const char *node_where, size_
         (rc = field(r, obj, "f", where, &v)))
         return rc;
     char w[WHERE + 16];
-    snprintf(w, sizeof w, "%s: field 'f'", where);
+    onnx_place(w, sizeof w, "%s: field 'f'", where);
     if (v && (rc = float_value(r, v, w, &a->f)))
         return rc;
     a->s = (const char *)s;
@@ -457,7 +457,7 @@ static int read_attr(jreader *r, const cJSON *obj, const char *node_where, size_
         onnx_tensor_desc *td = arena_alloc(&r->arena, 1, sizeof *td);
         if (!td)
             return nomem(r);
-        snprintf(w, sizeof w, "%s: tensor", where);
+        onnx_place(w, sizeof w, "%s: tensor", where);
         if ((rc = read_tensor(r, t, w, td)))
             return rc;
         a->t = td;
@@ -468,7 +468,7 @@ static int read_attr(jreader *r, const cJSON *obj, const char *node_where, size_
 static int read_node(jreader *r, const cJSON *obj, size_t pos, onnx_node_desc *nd)
 {
     char where[WHERE];
-    snprintf(where, sizeof where, "node #%zu", pos);
+    onnx_place(where, sizeof where, "node #%zu", pos);
     if (!cJSON_IsObject(obj))
         return err_set(r->e, NNP_INVALID, "%s must be an object", where);
     int rc;
@@ -477,9 +477,9 @@ static int read_node(jreader *r, const cJSON *obj, size_t pos, onnx_node_desc *n
         (rc = get_string(r, obj, "domain", where, &nd->domain)))
         return rc;
     if (nd->name && *nd->name)
-        snprintf(where, sizeof where, "node '%s' (%s)", nd->name, nd->op_type ? nd->op_type : "?");
+        onnx_place(where, sizeof where, "node '%s' (%s)", nd->name, nd->op_type ? nd->op_type : "?");
     else
-        snprintf(where, sizeof where, "node #%zu (%s)", pos, nd->op_type ? nd->op_type : "?");
+        onnx_place(where, sizeof where, "node #%zu (%s)", pos, nd->op_type ? nd->op_type : "?");
     const cJSON *a;
     size_t n;
     if ((rc = string_list(r, obj, "input", where, &nd->in, &nd->nin)) ||
@@ -518,7 +518,7 @@ static int read_shape(jreader *r, const cJSON *shape, const char *where, onnx_va
     size_t k = 0;
     char w[WHERE];
     for (const cJSON *c = a ? a->child : NULL; c; c = c->next, k++) {
-        snprintf(w, sizeof w, "%s: dim %zu", where, k);
+        onnx_place(w, sizeof w, "%s: dim %zu", where, k);
         const cJSON *val;
         if (!cJSON_IsObject(c))
             return err_set(r->e, NNP_INVALID, "%s must be an object", w);
@@ -543,7 +543,7 @@ static int read_value_info(jreader *r, const cJSON *obj, const char *kind, size_
                            onnx_value_desc *v)
 {
     char where[WHERE];
-    snprintf(where, sizeof where, "%s #%zu", kind, pos);
+    onnx_place(where, sizeof where, "%s #%zu", kind, pos);
     if (!cJSON_IsObject(obj))
         return err_set(r->e, NNP_INVALID, "%s must be an object", where);
     const cJSON *type, *tt, *shape, *o;
@@ -551,7 +551,7 @@ static int read_value_info(jreader *r, const cJSON *obj, const char *kind, size_
     if (rc)
         return rc;
     if (v->name)
-        snprintf(where, sizeof where, "%s '%s'", kind, v->name);
+        onnx_place(where, sizeof where, "%s '%s'", kind, v->name);
     if ((rc = get_object(r, obj, "type", where, &type)) || !type)
         return rc;
     if ((rc = get_object(r, type, "tensor_type", where, &tt)))
@@ -598,12 +598,12 @@ static int read_init(jreader *r, const cJSON *obj, const char *ctx, size_t pos, 
 {
     (void)ctx;
     char where[WHERE];
-    snprintf(where, sizeof where, "initializer #%zu", pos);
+    onnx_place(where, sizeof where, "initializer #%zu", pos);
     if (!cJSON_IsObject(obj))
         return err_set(r->e, NNP_INVALID, "%s must be an object", where);
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(obj, "name");
     if (cJSON_IsString(nm))
-        snprintf(where, sizeof where, "tensor '%s'", nm->valuestring);
+        onnx_place(where, sizeof where, "tensor '%s'", nm->valuestring);
     return read_tensor(r, obj, where, out);
 }
 
@@ -634,7 +634,7 @@ static int read_graph(jreader *r, const cJSON *gobj, onnx_model_desc *m)
     if (n > (uint64_t)r->lim->max_nodes)
         return err_set(r->e, NNP_LIMIT, "the graph has %zu nodes; the limit is %lld", n,
                        (long long)r->lim->max_nodes);
-    void *nd, *inits, *in, *out, *vi;
+    void *nd = NULL, *inits = NULL, *in = NULL, *out = NULL, *vi = NULL;
     if ((rc = read_list(r, gobj, "node", where, NULL, read_node_at, sizeof(onnx_node_desc), &nd,
                         &m->nnodes)) ||
         (rc = read_list(r, gobj, "initializer", where, NULL, read_init, sizeof(onnx_tensor_desc),
@@ -659,7 +659,7 @@ static int read_opset(jreader *r, const cJSON *obj, const char *ctx, size_t pos,
     (void)ctx;
     onnx_opset_desc *o = out;
     char where[WHERE];
-    snprintf(where, sizeof where, "opsetImport #%zu", pos);
+    onnx_place(where, sizeof where, "opsetImport #%zu", pos);
     if (!cJSON_IsObject(obj))
         return err_set(r->e, NNP_INVALID, "%s must be an object", where);
     int rc = get_string(r, obj, "domain", where, &o->domain);
@@ -669,7 +669,7 @@ static int read_opset(jreader *r, const cJSON *obj, const char *ctx, size_t pos,
 static int read_model(jreader *r, const cJSON *root, onnx_model_desc *m)
 {
     const cJSON *g;
-    void *ops;
+    void *ops = NULL;
     int rc;
     if ((rc = get_int64(r, root, "ir_version", "model", &m->ir_version)) ||
         (rc = read_list(r, root, "opset_import", "model", NULL, read_opset, sizeof(onnx_opset_desc),
@@ -779,8 +779,8 @@ int onnx_json_parse(const char *text, size_t len, const char *fname, graph **out
 
 int onnx_json_load(const char *path, graph **out, nnp_err *e)
 {
-    char *text, *dir = NULL;
-    size_t len;
+    char *text = NULL, *dir = NULL;
+    size_t len = 0;
     *out = NULL;
     int rc = read_file(path, onnx_default_limits.max_file_bytes, &text, &len, e);
     if (rc)

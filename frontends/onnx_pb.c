@@ -151,7 +151,7 @@ static int next_field(prd *r, const pbuf *b, size_t *pos, const message_spec *m,
                       pfield *f)
 {
     char w[WHERE + 64];
-    snprintf(w, sizeof w, "%s (%s)", where, m->name);
+    onnx_place(w, sizeof w, "%s (%s)", where, m->name);
     f->at = b->base + *pos;
     uint64_t tag;
     int rc = read_varint(r, b, pos, w, &tag);
@@ -254,7 +254,7 @@ static int take_varints(prd *r, const pfield *f, const char *where, int64_t *arr
         return NNP_OK;
     }
     for (size_t pos = 0; pos < f->sub.len;) {
-        uint64_t v;
+        uint64_t v = 0;
         int rc = read_varint(r, &f->sub, &pos, where, &v);
         if (rc)
             return rc;
@@ -407,7 +407,7 @@ static const message_spec attr_msg = {"AttributeProto", attr_fields};
 static int read_attr(prd *r, const pbuf *b, const char *node_where, size_t idx, onnx_attr_desc *a)
 {
     char where[WHERE];
-    snprintf(where, sizeof where, "%s: attribute #%zu", node_where, idx);
+    onnx_place(where, sizeof where, "%s: attribute #%zu", node_where, idx);
     size_t c[MAX_COUNTED];
     int rc = count_fields(r, b, &attr_msg, where, c);
     if (rc)
@@ -425,7 +425,7 @@ static int read_attr(prd *r, const pbuf *b, const char *node_where, size_t idx, 
         switch (f.spec ? f.num : 0) {
         case 1:
             if (!(rc = take_string(r, &f, where, &a->name)))
-                snprintf(where, sizeof where, "%s: attribute '%s'", node_where, a->name);
+                onnx_place(where, sizeof where, "%s: attribute '%s'", node_where, a->name);
             break;
         case 2: a->f = float_bits((uint32_t)f.v); break;
         case 3: a->i = (int64_t)f.v; break;
@@ -442,7 +442,7 @@ static int read_attr(prd *r, const pbuf *b, const char *node_where, size_t idx, 
             if (!t)
                 return nomem(r);
             char w[WHERE + 16];
-            snprintf(w, sizeof w, "%s: tensor", where);
+            onnx_place(w, sizeof w, "%s: tensor", where);
             if (!(rc = once(r, &f, where, &seen_t)))
                 rc = read_tensor(r, &f.sub, w, t);
             a->t = t;
@@ -477,11 +477,11 @@ static void node_where(const onnx_node_desc *nd, size_t idx, char *buf, size_t l
 {
     const char *op = nd->op_type ? nd->op_type : "?";
     if (nd->name && *nd->name)
-        snprintf(buf, len, "node '%s' (%s)", nd->name, op);
+        onnx_place(buf, len, "node '%s' (%s)", nd->name, op);
     else if (nd->op_type)
-        snprintf(buf, len, "node #%zu (%s)", idx, op);
+        onnx_place(buf, len, "node #%zu (%s)", idx, op);
     else
-        snprintf(buf, len, "node #%zu", idx);
+        onnx_place(buf, len, "node #%zu", idx);
 }
 
 static int read_node(prd *r, const pbuf *b, size_t idx, onnx_node_desc *nd)
@@ -577,7 +577,7 @@ static int read_shape(prd *r, const pbuf *b, const char *where, onnx_value_desc 
             return rc;
         if (f.spec) {
             char w[WHERE + 32];
-            snprintf(w, sizeof w, "%s: dim %zu", where, n);
+            onnx_place(w, sizeof w, "%s: dim %zu", where, n);
             if ((rc = read_dim(r, &f.sub, w, &dims[n++])))
                 return rc;
         }
@@ -626,13 +626,13 @@ static int read_type(prd *r, const pbuf *b, const char *where, onnx_value_desc *
 static int read_value_info(prd *r, const pbuf *b, const char *kind, size_t idx, onnx_value_desc *v)
 {
     char where[WHERE];
-    snprintf(where, sizeof where, "%s #%zu", kind, idx);
+    onnx_place(where, sizeof where, "%s #%zu", kind, idx);
     pfield f;
     int seen = 0;
     for (size_t pos = 0; pos < b->len;) {
         int rc = next_field(r, b, &pos, &value_msg, where, &f);
         if (!rc && f.spec && f.num == 1 && !(rc = take_string(r, &f, where, &v->name)))
-            snprintf(where, sizeof where, "%s '%s'", kind, v->name);
+            onnx_place(where, sizeof where, "%s '%s'", kind, v->name);
         else if (!rc && f.spec && f.num == 2 && !(rc = once(r, &f, where, &seen)))
             rc = read_type(r, &f.sub, where, v);
         if (rc)
@@ -674,7 +674,7 @@ static int read_graph(prd *r, const pbuf *b, onnx_model_desc *m)
         case 1: rc = read_node(r, &f.sub, m->nnodes, &nodes[m->nnodes]), m->nnodes++; break;
         case 2: rc = take_string(r, &f, where, &m->graph_name); break;
         case 5:
-            snprintf(w, sizeof w, "initializer #%zu", m->ninits);
+            onnx_place(w, sizeof w, "initializer #%zu", m->ninits);
             rc = read_tensor(r, &f.sub, w, &inits[m->ninits++]);
             break;
         case 11: rc = read_value_info(r, &f.sub, "graph input", m->ninputs, &in[m->ninputs]), m->ninputs++; break;
@@ -769,8 +769,8 @@ int onnx_pb_parse(const void *buf, size_t len, const char *fname, const char *mo
 
 int onnx_pb_load(const char *path, graph **out, nnp_err *e)
 {
-    char *data, *dir = NULL;
-    size_t len;
+    char *data = NULL, *dir = NULL;
+    size_t len = 0;
     *out = NULL;
     int rc = read_file(path, onnx_default_limits.max_file_bytes, &data, &len, e);
     if (rc)
