@@ -252,6 +252,7 @@ void plan_free(plan *pl)
         free(pl->loops[g].in_loop);
         free(pl->loops[g].offset);
         free(pl->loops[g].tile_base);
+        free(pl->loops[g].order);
     }
     free(pl->loops);
     free(pl->insts);

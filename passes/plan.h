@@ -41,9 +41,12 @@ typedef struct plan_loop {
     int *in_loop;                /* per body op: 1 in the kernel; 0 outside it, issued once per
                                     segment of tiles that reuses its data */
     int64_t *offset;             /* per body op: start within an iteration (kernel ops) */
-    int64_t *tile_base;          /* per tile: the cycle its iteration starts; kernel op o of
-                                    tile t starts at tile_base[t] + offset[o]. Consecutive
-                                    tiles are II apart except across segment boundaries. */
+    int *order;                  /* body ops by offset: the kernel's issue order */
+    int64_t *tile_base;          /* per tile: the cycle its iteration is anchored at. Kernel
+                                    op o of tile t starts at tile_base[t] + offset[o], or
+                                    earlier when the tile's exact costs are below the worst
+                                    case the offsets assume (ragged edge tiles). Full tiles
+                                    follow each other II apart in steady state. */
     int64_t start, end;          /* cycles the loop spans, preamble included */
     char why[256];               /* why II > MII or copies were cut; "" if neither */
 } plan_loop;

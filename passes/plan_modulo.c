@@ -197,8 +197,17 @@ static int plan_one_loop(const program *p, int g, const modulo_options *mo, plan
                  (long long)mr->mii, sched_optimality_name(mr->optimality));
     }
     copy_result(lp, mr);
-    for (int o = 0; o < gr->nops; o++)
+    for (int o = 0; o < gr->nops; o++) {
         lp->offset[o] = lp->in_loop[o] ? mr->start[o] : 0;
+        lp->order[o] = o;
+    }
+    /* Body ops by offset, ties in body order (a topological order). */
+    for (int a = 1; a < gr->nops; a++)
+        for (int b = a; b > 0 && lp->offset[lp->order[b - 1]] > lp->offset[lp->order[b]]; b--) {
+            int x = lp->order[b];
+            lp->order[b] = lp->order[b - 1];
+            lp->order[b - 1] = x;
+        }
     return NNP_OK;
 }
 
@@ -216,6 +225,7 @@ typedef struct placer {
     const unrolled *u;
     lane *lanes;     /* lanes[first_lane[unit] + instance] */
     int *first_lane;
+    int *in_first, *in_edges; /* edges into instance v: in_edges[in_first[v] .. in_first[v+1]) */
 } placer;
 
 static lane *lane_of(placer *pc, int unit, int instance)
@@ -335,27 +345,6 @@ static void set_inst(placer *pc, int64_t i, int64_t start, int instance, int sta
     in->stage = stage;
 }
 
-/* The first conflict of tiles [a, b) of loop g, based at base (tile a),
- * with earlier work: how far to move them, or 0. */
-static int64_t kernel_conflict(placer *pc, int g, int64_t a, int64_t b, int64_t base)
-{
-    const prog_group *gr = &pc->p->groups[g];
-    const plan_loop *lp = &pc->pl->loops[g];
-    for (int64_t t = a; t < b; t++)
-        for (int o = 0; o < gr->nops; o++) {
-            int64_t i = pc->u->at[g][t * gr->nops + o];
-            if (i < 0 || !lp->in_loop[o])
-                continue;
-            int64_t x = base + (t - a) * lp->ii + lp->offset[o];
-            int64_t y = x + max64(pc->u->sp.ops[i].occupancy, 1);
-            int inst = pc->pl->insts[i].instance;
-            int64_t c = lane_conflict(lane_of(pc, gr->ops[o].unit, inst), x, y);
-            if (c >= 0)
-                return c - x;
-        }
-    return 0;
-}
-
 static int occupy(placer *pc, int64_t i)
 {
     const plan_inst *in = &pc->pl->insts[i];
@@ -363,8 +352,8 @@ static int occupy(placer *pc, int64_t i)
                        in->start + max64(in->busy, 1));
 }
 
-/* When the copy that outside-kernel op o overwrites at tile t is free:
- * the end of the readers of the generation `copies` generations back. */
+/* When the rotating copy that op o (a buffer's producer) overwrites at tile
+ * t is free: the end of the readers of the generation `copies` back. */
 static int64_t copy_free(const placer *pc, int g, int o, int64_t t)
 {
     const prog_group *gr = &pc->p->groups[g];
@@ -372,7 +361,7 @@ static int64_t copy_free(const placer *pc, int g, int o, int64_t t)
     int b = gr->ops[o].out;
     if (b < 0)
         return 0;
-    int64_t per = gr->ops[o].period, from = t - lp->copies[b] * per, ready = 0;
+    int64_t per = plan_buffer_period(gr, b), from = t - lp->copies[b] * per, ready = 0;
     for (int64_t s = max64(from, 0); s < from + per && s < t; s++)
         for (int r = 0; r < gr->bufs[b].nreaders; r++) {
             int64_t i = pc->u->at[g][s * gr->nops + gr->bufs[b].readers[r]];
@@ -407,47 +396,98 @@ static int64_t place_outside(placer *pc, int g, int64_t a, int64_t t0, int64_t *
     return base;
 }
 
-/* The tile after a where the next segment starts: the next tile where an
- * outside-kernel op works. */
-static int64_t segment_end(const prog_group *gr, const plan_loop *lp, int64_t a)
-{
-    for (int64_t t = a + 1; t < gr->ntiles; t++)
-        for (int o = 0; o < gr->nops; o++)
-            if (!lp->in_loop[o] && prog_op_active(&gr->ops[o], t))
-                return t;
-    return gr->ntiles;
-}
-
-static int place_segment(placer *pc, int g, int64_t a, int64_t b, int64_t base)
+/* The first conflict of tile t's kernel ops, based at base, with earlier
+ * work: how far to move the tile, or 0. */
+static int64_t tile_conflict(placer *pc, int g, int64_t t, int64_t base)
 {
     const prog_group *gr = &pc->p->groups[g];
     const plan_loop *lp = &pc->pl->loops[g];
-    for (int64_t t = a; t < b; t++)
-        for (int o = 0; o < gr->nops; o++)
-            if (lp->in_loop[o] && pc->u->at[g][t * gr->nops + o] >= 0 && gr->npreds)
-                base = max64(base, cross_ready(pc, g, o, t) - (t - a) * lp->ii - lp->offset[o]);
+    for (int o = 0; o < gr->nops; o++) {
+        int64_t i = pc->u->at[g][t * gr->nops + o];
+        if (i < 0 || !lp->in_loop[o])
+            continue;
+        int64_t x = base + lp->offset[o], y = x + max64(pc->u->sp.ops[i].occupancy, 1);
+        int64_t c = lane_conflict(lane_of(pc, gr->ops[o].unit, pc->pl->insts[i].instance), x, y);
+        if (c >= 0)
+            return c - x;
+    }
+    return 0;
+}
+
+/* The earliest base for tile t's kernel ops that the exact costs of work
+ * already placed allow: every instance-DAG edge into the tile from another
+ * tile, group or outside op, and the rotating copies each producer reuses.
+ * Edges inside the tile hold by the offsets, which were scheduled with
+ * worst-case costs. */
+static int64_t tile_ready(placer *pc, int g, int64_t t)
+{
+    const prog_group *gr = &pc->p->groups[g];
+    const plan_loop *lp = &pc->pl->loops[g];
+    const sched_problem *sp = &pc->u->sp;
+    int64_t base = 0;
+    for (int o = 0; o < gr->nops; o++) {
+        int64_t v = pc->u->at[g][t * gr->nops + o];
+        if (v < 0 || !lp->in_loop[o])
+            continue;
+        for (int k = pc->in_first[v]; k < pc->in_first[v + 1]; k++) {
+            const sched_edge *ed = &sp->edges[pc->in_edges[k]];
+            int64_t f = ed->from;
+            if (pc->u->group[f] == g && pc->u->tile[f] == t && lp->in_loop[pc->u->op[f]])
+                continue;
+            base = max64(base, pc->pl->insts[f].start + sp->ops[f].latency + ed->delay - lp->offset[o]);
+        }
+        if (gr->ops[o].out >= 0)
+            base = max64(base, copy_free(pc, g, o, t) - lp->offset[o]);
+    }
+    return base;
+}
+
+/* The earliest start of instance v as far as already placed work goes. */
+static int64_t inst_ready(placer *pc, int g, int o, int64_t t, int64_t v)
+{
+    const sched_problem *sp = &pc->u->sp;
+    int64_t ready = 0;
+    for (int k = pc->in_first[v]; k < pc->in_first[v + 1]; k++) {
+        const sched_edge *ed = &sp->edges[pc->in_edges[k]];
+        ready = max64(ready, pc->pl->insts[ed->from].start + sp->ops[ed->from].latency + ed->delay);
+    }
+    return max64(ready, copy_free(pc, g, o, t));
+}
+
+/* Anchors tile t at the earliest conflict-free base >= base, then lets
+ * each kernel op start earlier than base + offset where the tile's exact
+ * costs allow (a ragged edge tile computes less than the worst case the
+ * offsets assume). Ops go in offset order, so their in-tile predecessors
+ * are placed first; an op never moves later than its anchor, whose slot
+ * stays free because earlier ops only move earlier. */
+static int place_tile(placer *pc, int g, int64_t t, int64_t base, int64_t t0)
+{
+    const prog_group *gr = &pc->p->groups[g];
+    plan_loop *lp = &pc->pl->loops[g];
+    base = max64(base, tile_ready(pc, g, t));
     /* Each shift clears one conflict; past a few, start after the earlier
      * loops instead of walking through them interval by interval. */
     int64_t shift;
-    for (int tries = 0; (shift = kernel_conflict(pc, g, a, b, base)) > 0; tries++) {
+    for (int tries = 0; (shift = tile_conflict(pc, g, t, base)) > 0; tries++) {
         base += shift;
         if (tries == 64)
             for (int h = 0; h < g; h++)
                 base = max64(base, pc->pl->loops[h].end);
     }
-    for (int64_t t = a; t < b; t++)
-        for (int o = 0; o < gr->nops; o++) {
-            int64_t i = pc->u->at[g][t * gr->nops + o];
-            if (i < 0 || !lp->in_loop[o])
-                continue;
-            set_inst(pc, i, base + (t - a) * lp->ii + lp->offset[o], pc->pl->insts[i].instance,
-                     (int)(lp->offset[o] / lp->ii));
-            if (occupy(pc, i))
-                return -1;
-        }
-    pc->pl->loops[g].tile_base[a] = base;
-    for (int64_t t = a + 1; t < b; t++)
-        pc->pl->loops[g].tile_base[t] = base + (t - a) * lp->ii;
+    lp->tile_base[t] = base;
+    for (int k = 0; k < gr->nops; k++) {
+        int o = lp->order[k];
+        int64_t i = pc->u->at[g][t * gr->nops + o];
+        if (i < 0 || !lp->in_loop[o])
+            continue;
+        int64_t anchor = base + lp->offset[o], s = max64(t0, inst_ready(pc, g, o, t, i)), c;
+        const lane *ln = lane_of(pc, gr->ops[o].unit, pc->pl->insts[i].instance);
+        while (s < anchor && (c = lane_conflict(ln, s, s + max64(pc->u->sp.ops[i].occupancy, 1))) >= 0)
+            s = c;
+        set_inst(pc, i, min64(s, anchor), pc->pl->insts[i].instance, (int)(lp->offset[o] / lp->ii));
+        if (occupy(pc, i))
+            return -1;
+    }
     return 0;
 }
 
@@ -465,15 +505,14 @@ static int place_loop(placer *pc, int g, int overlap, const modulo_result *mr)
             if (i >= 0 && lp->in_loop[o])
                 pc->pl->insts[i].instance = mr->instance[o] < 0 ? 0 : mr->instance[o];
         }
-    int64_t first = INT64_MAX, prev = t0 - lp->ii;
+    int64_t first = INT64_MAX, base = t0;
     int fail = 0;
-    for (int64_t a = 0; a < gr->ntiles;) {
-        int64_t b = segment_end(gr, lp, a);
-        int64_t base = max64(prev + lp->ii, place_outside(pc, g, a, t0, &first, &fail));
-        if (fail || place_segment(pc, g, a, b, base))
+    for (int64_t t = 0; t < gr->ntiles; t++) {
+        /* Tiles start in order; segment starts first issue their loads. */
+        base = max64(base, place_outside(pc, g, t, t0, &first, &fail));
+        if (fail || place_tile(pc, g, t, base, t0))
             return -1;
-        prev = lp->tile_base[b - 1];
-        a = b;
+        base = lp->tile_base[t];
     }
     int64_t end = t0;
     for (int64_t i = pc->u->first[g]; i < pc->u->first[g + 1]; i++)
@@ -494,6 +533,8 @@ static void placer_free(placer *pc)
     }
     free(pc->lanes);
     free(pc->first_lane);
+    free(pc->in_first);
+    free(pc->in_edges);
 }
 
 static int placer_init(placer *pc, const program *p, plan *pl, const unrolled *u)
@@ -508,7 +549,24 @@ static int placer_init(placer *pc, const program *p, plan *pl, const unrolled *u
     for (int k = 0; k < p->t->nunits; k++)
         pc->first_lane[k + 1] = pc->first_lane[k] + p->t->units[k].count;
     pc->lanes = xcalloc((size_t)pc->first_lane[p->t->nunits], sizeof(lane));
-    return pc->lanes ? 0 : -1;
+    const sched_problem *sp = &u->sp;
+    pc->in_first = xcalloc((size_t)u->n + 2, sizeof(int));
+    pc->in_edges = xcalloc((size_t)sp->nedges + 1, sizeof(int));
+    int *fill = xcalloc((size_t)u->n + 1, sizeof(int));
+    if (!pc->lanes || !pc->in_first || !pc->in_edges || !fill) {
+        free(fill);
+        return -1;
+    }
+    for (int k = 0; k < sp->nedges; k++)
+        pc->in_first[sp->edges[k].to + 1]++;
+    for (int64_t v = 0; v < u->n; v++)
+        pc->in_first[v + 1] += pc->in_first[v];
+    for (int k = 0; k < sp->nedges; k++) {
+        int v = sp->edges[k].to;
+        pc->in_edges[pc->in_first[v] + fill[v]++] = k;
+    }
+    free(fill);
+    return 0;
 }
 
 int plan_modulo(const program *p, const plan_options *o, const unrolled *u, plan *pl, nnp_err *e)
@@ -531,7 +589,8 @@ int plan_modulo(const program *p, const plan_options *o, const unrolled *u, plan
         lp->in_loop = xcalloc((size_t)gr->nops + 1, sizeof(int));
         lp->offset = xcalloc((size_t)gr->nops + 1, sizeof(int64_t));
         lp->tile_base = xcalloc((size_t)gr->ntiles + 1, sizeof(int64_t));
-        if (!lp->copies || !lp->in_loop || !lp->offset || !lp->tile_base) {
+        lp->order = xcalloc((size_t)gr->nops + 1, sizeof(int));
+        if (!lp->copies || !lp->in_loop || !lp->offset || !lp->tile_base || !lp->order) {
             rc = err_set(e, NNP_NOMEM, "out of memory planning the program");
             break;
         }
