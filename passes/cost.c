@@ -48,13 +48,6 @@ static int64_t clipped_elems(const region *r)
     return n;
 }
 
-static int64_t op_elems(const program *p, const prog_group *gr, int op, const int64_t *idx)
-{
-    region r;
-    tile_region_idx(p, gr, op, idx, &r);
-    return box_elems(&r);
-}
-
 static int64_t red_len(const prog_group *gr, const int64_t *idx)
 {
     int64_t lo, hi;
@@ -67,16 +60,20 @@ static int last_red(const prog_group *gr, const int64_t *idx)
     return gr->red < 0 || idx[gr->red] == gr->loops[gr->red].count - 1;
 }
 
-int64_t cost_macs_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
+/* The per-op functions below take the op's own region r for tile idx, so
+ * a caller that has it (class_cost) computes it once. */
+
+static int64_t macs_of(const program *p, const prog_group *gr, int op, const int64_t *idx,
+                       const region *r)
 {
     if (gr->ops[op].kind != POP_COMPUTE)
         return 0;
     switch (gr->kind) {
     case GK_CONV:
-        return sat_mul(sat_mul(op_elems(p, gr, op, idx), red_len(gr, idx)),
+        return sat_mul(sat_mul(box_elems(r), red_len(gr, idx)),
                        gr->par.conv.kernel[0] * gr->par.conv.kernel[1]);
     case GK_GEMM:
-        return sat_mul(op_elems(p, gr, op, idx), red_len(gr, idx));
+        return sat_mul(box_elems(r), red_len(gr, idx));
     case GK_WHOLE:
         return op_table[gr->par.op].macs(p->g, &p->g->nodes[gr->anchor]);
     default:
@@ -84,55 +81,63 @@ int64_t cost_macs_idx(const program *p, const prog_group *gr, int op, const int6
     }
 }
 
-/* Elements through the epilogue once the reduction is complete. */
-static int64_t epilogue_work(const program *p, const prog_group *gr, int op, const int64_t *idx)
+/* MACs plus one slot per element and epilogue step once the reduction is
+ * complete. */
+static int64_t work_mac(const program *p, const prog_group *gr, int op, const int64_t *idx,
+                        const region *r)
 {
-    return last_red(gr, idx) ? sat_mul(op_elems(p, gr, op, idx), gr->par.nepi) : 0;
+    int64_t epi = last_red(gr, idx) ? sat_mul(box_elems(r), gr->par.nepi) : 0;
+    return sat_add(macs_of(p, gr, op, idx, r), epi);
 }
 
-static int64_t work_mac(const program *p, const prog_group *gr, int op, const int64_t *idx)
+static int64_t work_pool(const program *p, const prog_group *gr, int op, const int64_t *idx,
+                         const region *r)
 {
-    return sat_add(cost_macs_idx(p, gr, op, idx), epilogue_work(p, gr, op, idx));
-}
-
-static int64_t work_pool(const program *p, const prog_group *gr, int op, const int64_t *idx)
-{
-    return sat_mul(op_elems(p, gr, op, idx), gr->par.pool.kernel[0] * gr->par.pool.kernel[1]);
+    (void)p, (void)op, (void)idx;
+    return sat_mul(box_elems(r), gr->par.pool.kernel[0] * gr->par.pool.kernel[1]);
 }
 
 /* A global pool reads each input element of its tile once. */
 static int64_t work_globalpool(const program *p, const prog_group *gr, int op,
-                               const int64_t *idx)
+                               const int64_t *idx, const region *r)
 {
-    (void)op;
-    region r;
-    tile_region_idx(p, gr, 0, idx, &r);
-    return clipped_elems(&r);
+    (void)op, (void)r;
+    region in;
+    tile_region_idx(p, gr, 0, idx, &in);
+    return clipped_elems(&in);
 }
 
-static int64_t work_eltwise(const program *p, const prog_group *gr, int op, const int64_t *idx)
+static int64_t work_eltwise(const program *p, const prog_group *gr, int op, const int64_t *idx,
+                            const region *r)
 {
-    return sat_mul(op_elems(p, gr, op, idx), gr->par.op == OP_BATCHNORM ? 2 : 1);
+    (void)p, (void)op, (void)idx;
+    return sat_mul(box_elems(r), gr->par.op == OP_BATCHNORM ? 2 : 1);
 }
 
 /* max, exp, sum and divide: four passes over the elements. */
-static int64_t work_softmax(const program *p, const prog_group *gr, int op, const int64_t *idx)
+static int64_t work_softmax(const program *p, const prog_group *gr, int op, const int64_t *idx,
+                            const region *r)
 {
-    return sat_mul(op_elems(p, gr, op, idx), 4);
+    (void)p, (void)gr, (void)op, (void)idx;
+    return sat_mul(box_elems(r), 4);
 }
 
-static int64_t work_copy(const program *p, const prog_group *gr, int op, const int64_t *idx)
+static int64_t work_copy(const program *p, const prog_group *gr, int op, const int64_t *idx,
+                         const region *r)
 {
-    return op_elems(p, gr, op, idx);
+    (void)p, (void)gr, (void)op, (void)idx;
+    return box_elems(r);
 }
 
-static int64_t work_whole(const program *p, const prog_group *gr, int op, const int64_t *idx)
+static int64_t work_whole(const program *p, const prog_group *gr, int op, const int64_t *idx,
+                          const region *r)
 {
-    int64_t m = cost_macs_idx(p, gr, op, idx);
-    return m > 0 ? m : op_elems(p, gr, op, idx);
+    int64_t m = macs_of(p, gr, op, idx, r);
+    return m > 0 ? m : box_elems(r);
 }
 
-typedef int64_t (*work_fn)(const program *, const prog_group *, int, const int64_t *);
+typedef int64_t (*work_fn)(const program *, const prog_group *, int, const int64_t *,
+                           const region *);
 
 static const work_fn compute_work[GK_COUNT] = {
     [GK_CONV] = work_mac,           [GK_POOL] = work_pool,       [GK_GLOBALPOOL] = work_globalpool,
@@ -140,26 +145,45 @@ static const work_fn compute_work[GK_COUNT] = {
     [GK_SOFTMAX] = work_softmax,    [GK_ALIAS] = work_copy,      [GK_WHOLE] = work_whole,
 };
 
-int64_t cost_bytes_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
+static int64_t bytes_of(const prog_op *o, const region *r)
 {
-    pop_kind k = gr->ops[op].kind;
-    if (k == POP_COMPUTE || k == POP_POOL)
+    if (o->kind == POP_COMPUTE || o->kind == POP_POOL)
         return 0;
+    return sat_mul(clipped_elems(r), (int64_t)sizeof(float));
+}
+
+static int64_t work_of(const program *p, const prog_group *gr, int op, const int64_t *idx,
+                       const region *r)
+{
+    switch (gr->ops[op].kind) {
+    case POP_COMPUTE:
+        return compute_work[gr->kind](p, gr, op, idx, r);
+    case POP_POOL:
+        return work_pool(p, gr, op, idx, r);
+    default:
+        return bytes_of(&gr->ops[op], r);
+    }
+}
+
+int64_t cost_macs_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
+{
     region r;
     tile_region_idx(p, gr, op, idx, &r);
-    return sat_mul(clipped_elems(&r), (int64_t)sizeof(float));
+    return macs_of(p, gr, op, idx, &r);
+}
+
+int64_t cost_bytes_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
+{
+    region r;
+    tile_region_idx(p, gr, op, idx, &r);
+    return bytes_of(&gr->ops[op], &r);
 }
 
 int64_t cost_work_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
 {
-    switch (gr->ops[op].kind) {
-    case POP_COMPUTE:
-        return compute_work[gr->kind](p, gr, op, idx);
-    case POP_POOL:
-        return work_pool(p, gr, op, idx);
-    default:
-        return cost_bytes_idx(p, gr, op, idx);
-    }
+    region r;
+    tile_region_idx(p, gr, op, idx, &r);
+    return work_of(p, gr, op, idx, &r);
 }
 
 /* ---- per tile, for readers of the program ---- */
@@ -245,8 +269,8 @@ static int64_t class_cost(const program *p, prog_group *gr, const int64_t *idx, 
         if (!prog_op_active(o, tn))
             continue;
         const target_unit *u = &t->units[o->unit];
-        int64_t w = cost_work_idx(p, gr, i, idx), c = unit_cycles(u, w), b = unit_busy(u, w);
-        int64_t by = cost_bytes_idx(p, gr, i, idx);
+        int64_t w = work_of(p, gr, i, idx, &r), c = unit_cycles(u, w), b = unit_busy(u, w);
+        int64_t by = bytes_of(o, &r);
         o->work = max64(o->work, w);
         o->cycles = max64(o->cycles, c);
         o->busy = max64(o->busy, b);
@@ -254,7 +278,7 @@ static int64_t class_cost(const program *p, prog_group *gr, const int64_t *idx, 
         o->total_work = sat_add(o->total_work, sat_mul(w, mult));
         o->total_cycles = sat_add(o->total_cycles, sat_mul(c, mult));
         o->total_bytes = sat_add(o->total_bytes, sat_mul(by, mult));
-        *macs = sat_add(*macs, sat_mul(cost_macs_idx(p, gr, i, idx), mult));
+        *macs = sat_add(*macs, sat_mul(macs_of(p, gr, i, idx, &r), mult));
         stage[o->unit] = sat_add(stage[o->unit], b);
         seq_tile = sat_add(seq_tile, c);
     }

@@ -206,7 +206,7 @@ typedef struct tiling_report {
     int64_t considered;             /* candidate tilings evaluated */
     int64_t refused[POOL_COUNT];    /* of those, how many overflowed each pool */
     int64_t refused_straddle;       /* split reductions whose channel tile crossed conv groups */
-    char why[256];                  /* one line: the winner and the runner-up */
+    char why[512];                  /* one line: the winner, the runner-up, the refusals */
     int64_t working_set[POOL_COUNT]; /* bytes the chosen tiling keeps live per pool */
     int64_t est_cycles;             /* pipelined estimate: sum of per-tile max stage + fill/drain */
     int64_t seq_cycles;             /* every op of every tile one after another */

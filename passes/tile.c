@@ -782,34 +782,37 @@ static int straddles(const search *s, const cand *cd)
     return mg % cd->tile[s->oc] != 0;
 }
 
-/* Rows (then columns once a row alone is too big) for one channel tile and
- * order: ascending sizes until the first that does not fit. */
-static int grid_rows(search *s, cand *cd, nnp_err *e)
+/* Tries sizes of loop l in descending order, skipping those that do not
+ * fit, up to `keep` that do (smaller tiles only add per-tile latency once
+ * the pipeline is full, and they are the costly ones to evaluate).
+ * Returns the number that fitted through *fitted. */
+static int descend(search *s, cand *cd, int l, int from, int keep, int *fitted, nnp_err *e)
 {
     int64_t sizes[MAX_SIZES];
-    int fits = 1, rc;
+    int n = tile_sizes(s->gr->loops[l].extent, sizes), fits, rc;
+    *fitted = 0;
+    for (int i = from; i < n && *fitted < keep; i++) {
+        cd->tile[l] = sizes[i];
+        if ((rc = try_cand(s, cd, &fits, e)))
+            return rc;
+        *fitted += fits;
+    }
+    return NNP_OK;
+}
+
+/* Rows for one channel tile and order; columns only once a single row is
+ * too big. */
+static int grid_rows(search *s, cand *cd, nnp_err *e)
+{
+    int fits, rc;
     if (s->row < 0)
         return try_cand(s, cd, &fits, e);
-    int n = tile_sizes(s->gr->loops[s->row].extent, sizes);
-    int fitted = 0;
-    for (int i = n - 1; i >= 0 && fits; i--) {
-        cd->tile[s->row] = sizes[i];
-        if ((rc = try_cand(s, cd, &fits, e)))
-            return rc;
-        fitted |= fits;
-    }
-    if (fitted || s->col < 0)
-        return NNP_OK;
+    if ((rc = descend(s, cd, s->row, 0, 6, &fits, e)) || fits || s->col < 0)
+        return rc;
     cd->tile[s->row] = 1;
-    n = tile_sizes(s->gr->loops[s->col].extent, sizes);
-    fits = 1;
-    for (int i = n - 1; i >= 1 && fits; i--) {
-        cd->tile[s->col] = sizes[i];
-        if ((rc = try_cand(s, cd, &fits, e)))
-            return rc;
-    }
+    rc = descend(s, cd, s->col, 1, 6, &fits, e);
     cd->tile[s->col] = s->gr->loops[s->col].extent;
-    return NNP_OK;
+    return rc;
 }
 
 static int search_grid(search *s, int split_red, nnp_err *e)

@@ -686,7 +686,7 @@ Test(lower, consumer_tiles_wait_only_for_the_producer_tiles_they_read)
 
 static char *run_lower(const char *args, int *status, char **err)
 {
-    char cmd[1024];
+    char cmd[4096];
     char *out = NULL;
     snprintf(cmd, sizeof cmd, "%s lower %s", NNP_CLI, args);
     *status = run_cmd(cmd, &out, err);
@@ -695,7 +695,7 @@ static char *run_lower(const char *args, int *status, char **err)
 
 Test(lower_cli, text_lists_groups_tiles_costs_and_uses_npu_by_default)
 {
-    char args[512], *err;
+    char args[2048], *err;
     int st;
     snprintf(args, sizeof args, "%s", src_path("samples/lenet5.json"));
     char *out = run_lower(args, &st, &err);
@@ -712,7 +712,7 @@ Test(lower_cli, text_lists_groups_tiles_costs_and_uses_npu_by_default)
 
 Test(lower_cli, json_has_one_entry_per_group)
 {
-    char args[512], *err;
+    char args[2048], *err;
     int st;
     char tpath[512];
     snprintf(tpath, sizeof tpath, "%s", src_path("samples/targets/vta.json"));
@@ -741,7 +741,7 @@ Test(lower_cli, json_has_one_entry_per_group)
 
 Test(lower_cli, bad_arguments_and_failures_map_to_exit_codes)
 {
-    char args[512], *err, *out;
+    char args[2048], *err, *out;
     int st;
     out = run_lower("", &st, &err);
     cr_assert_eq(st, 1);
