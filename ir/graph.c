@@ -394,7 +394,9 @@ int graph_sort(graph *g, nnp_err *e)
     }
     for (size_t i = 0; i < nn; i++)
         sorted[i] = g->nodes[order[i]];
-    memcpy(g->nodes, sorted, nn * sizeof(node));
+    /* A graph without nodes may have no node array at all. */
+    if (nn)
+        memcpy(g->nodes, sorted, nn * sizeof(node));
     for (size_t i = 0; i < nn; i++)
         for (int k = 0; k < g->nodes[i].nout; k++)
             if (g->nodes[i].out[k] >= 0)

@@ -36,7 +36,8 @@ int size_add(int64_t a, int64_t b, int64_t *out);
 /* Product of n dims, overflow-checked the same way. */
 int size_prod(const int64_t *dims, int n, int64_t *out);
 
-static inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+/* For b > 0; never overflows (a + b - 1 would near INT64_MAX). */
+static inline int64_t ceil_div(int64_t a, int64_t b) { return a / b + (a % b > 0); }
 static inline int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
