@@ -565,6 +565,7 @@ typedef struct search {
     cand smallest;          /* the least demanding candidate seen, for the error */
     int have_smallest;
     tiling_report counts;   /* considered / refused tallies */
+    int batch_one;          /* batch-like loops (no role) get tiles of 1, not whole */
 } search;
 
 /* Periods from the loop order and each load's dependences. */
@@ -743,9 +744,11 @@ enum { MAX_SIZES = 96 };
 
 static void base_cand(const search *s, cand *cd)
 {
+    const prog_group *gr = s->gr;
     memset(cd, 0, sizeof *cd);
-    for (int l = 0; l < s->gr->nloops; l++) {
-        cd->tile[l] = s->gr->loops[l].extent;
+    for (int l = 0; l < gr->nloops; l++) {
+        int role = l == s->oc || l == s->row || l == s->col || l == gr->red;
+        cd->tile[l] = s->batch_one && !role ? 1 : gr->loops[l].extent;
         cd->order[l] = l;
     }
 }
@@ -948,16 +951,20 @@ static void write_why(const search *s)
 
 int tile_choose(program *p, prog_group *gr, nnp_err *e)
 {
-    search s = {.p = p, .gr = gr};
+    search s = {.p = p, .gr = gr, .oc = -1, .row = -1, .col = -1};
     const struct grid_axes *ga = &grid_axes[gr->kind];
     int rc;
     if (ga->grid) {
         s.oc = loop_on_axis(p, gr, ga->oc);
         s.row = loop_on_axis(p, gr, ga->row);
         s.col = loop_on_axis(p, gr, ga->col);
+        /* Whole batches first; then one image at a time; then a split
+         * reduction, the last resort. */
         rc = search_grid(&s, 0, e);
-        if (!rc && !s.have_best)
-            rc = search_grid(&s, 1, e);
+        for (int pass = 0; pass < 2 && !rc && !s.have_best; pass++) {
+            s.batch_one = 1;
+            rc = search_grid(&s, pass, e);
+        }
     } else {
         rc = search_contig(&s, e);
     }

@@ -884,3 +884,24 @@ Test(lower, batched_matmul_tiles_batches_and_1d_operands_run_whole)
     target_free(t);
     graph_free(g);
 }
+
+/* A whole batch of four does not fit even as a single output position
+ * (4 images x 2 channels x 3 x 3 inputs, double buffered, is 576 bytes), one
+ * image does. */
+Test(lower, batches_are_split_into_single_images_when_a_whole_batch_does_not_fit)
+{
+    graph *g = graph_new();
+    int64_t xd[4] = {4, 2, 8, 8};
+    int x = input_of(g, "x", 4, xd);
+    int c = conv_of(g, "conv", x, 2, 2, 3, 1, 1, 1, 1, "y");
+    finish(g, out_of(g, c));
+    target *t = small_target(512);
+    program *p = lower_ok(g, t);
+    const prog_loop *n = loop_named(&p->groups[0], "n");
+    cr_assert_eq(n->tile, 1);
+    cr_assert_eq(n->count, 4);
+    program_free(p);
+    expect_same_as_reference(g, t, "batched conv");
+    target_free(t);
+    graph_free(g);
+}

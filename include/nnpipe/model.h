@@ -76,13 +76,15 @@ NNP_API int nnp_model_errcode(const nnp_model *m);
  *
  * Tensors are named; a name may be used (as a node input or a graph output)
  * before the call that defines it. Every name is copied. All of these
- * return NNP_MISUSE on a checked model or a NULL argument, and NNP_NOMEM
- * when memory runs out (the model is then unchanged). */
+ * return NNP_MISUSE on a checked model, a model in error state or a NULL
+ * argument, and NNP_NOMEM when memory runs out. A failed nnp_model_add_*
+ * leaves the model as it was. */
 
-/* Declares a graph input: a float32 tensor of rank dims (rank 0 to
- * NNP_MAX_RANK; dims copied, each >= 0, at most 2^30 elements in all).
- * Errors: NNP_INVALID (empty name, a name already defined, bad rank or dim),
- * NNP_LIMIT (too many elements). */
+/* Declares a graph input: a float32 tensor of the given rank and dims
+ * (dims copied, each >= 0, at most 2^30 elements in all). Errors:
+ * NNP_INVALID (empty name, a name already defined, negative rank or dim),
+ * NNP_UNSUPPORTED (rank above NNP_MAX_RANK), NNP_LIMIT (too many
+ * elements), NNP_MISUSE (dims NULL with rank > 0). */
 NNP_API int nnp_model_add_input(nnp_model *m, const char *name, int rank, const int64_t *dims);
 
 /* Adds a constant float32 tensor (an initializer) with the given shape;
