@@ -7,6 +7,11 @@
 const emit_format emit_formats[] = {
     {"summary", emit_summary, "statistics per loop and for the whole program"},
     {"json", emit_schedule_json, "every op instance and the statistics, as JSON"},
+    {"table", emit_table, "per loop: modulo reservation table, stage diagram and statistics"},
+    {"gantt", emit_gantt, "terminal timeline: a lane per unit, bars per op (--width, --from/--to)"},
+    {"trace", emit_trace, "Chrome Trace Event JSON for Perfetto UI and chrome://tracing"},
+    {"svg", emit_svg, "standalone SVG timeline with hover details (--from/--to)"},
+    {"dot", emit_dot, "Graphviz: the model graph by group and each loop's dependence graph"},
     {NULL, NULL, NULL},
 };
 

@@ -30,6 +30,11 @@ const emit_format *emit_format_find(const char *name);
 
 int emit_summary(const plan *pl, const emit_options *o, strbuf *out, nnp_err *e);
 int emit_schedule_json(const plan *pl, const emit_options *o, strbuf *out, nnp_err *e);
+int emit_table(const plan *pl, const emit_options *o, strbuf *out, nnp_err *e);
+int emit_gantt(const plan *pl, const emit_options *o, strbuf *out, nnp_err *e);
+int emit_trace(const plan *pl, const emit_options *o, strbuf *out, nnp_err *e);
+int emit_svg(const plan *pl, const emit_options *o, strbuf *out, nnp_err *e);
+int emit_dot(const plan *pl, const emit_options *o, strbuf *out, nnp_err *e);
 
 /* Cycles as a short human string, e.g. "12,345"; buf of >= 32 bytes. */
 const char *emit_cycles(int64_t c, char *buf);

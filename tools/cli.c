@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "graph.h"
@@ -63,4 +64,18 @@ int cli_use_color(const char *mode, const char *output)
         return 0;
     const char *nc = getenv("NO_COLOR");
     return (!output || !strcmp(output, "-")) && !(nc && nc[0]) && isatty(STDOUT_FILENO);
+}
+
+int cli_term_width(const char *output)
+{
+    if ((output && strcmp(output, "-")) || !isatty(STDOUT_FILENO))
+        return 0;
+#ifdef TIOCGWINSZ
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+#endif
+    const char *cols = getenv("COLUMNS");
+    int n = cols ? atoi(cols) : 0;
+    return n > 0 && n < 100000 ? n : 0;
 }

@@ -30,5 +30,8 @@ int cli_write_output(const char *path, const strbuf *out, nnp_err *e);
 /* Whether to colour: "always", "never", or "auto" (stdout is a terminal,
  * no -o file, and NO_COLOR unset). */
 int cli_use_color(const char *mode, const char *output);
+/* Columns of the terminal stdout writes to (TIOCGWINSZ, else $COLUMNS), or
+ * 0 when output goes to a file or stdout is not a terminal. */
+int cli_term_width(const char *output);
 
 #endif

@@ -110,6 +110,8 @@ static int parse_args(int argc, char **argv, opts *o)
     if (strcmp(o->color, "auto") && strcmp(o->color, "always") && strcmp(o->color, "never"))
         return usage_error("--color must be auto, always or never, not", o->color);
     o->emit.color = cli_use_color(o->color, o->output);
+    if (!o->emit.width)
+        o->emit.width = cli_term_width(o->output);
     return 0;
 }
 
