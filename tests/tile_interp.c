@@ -320,34 +320,42 @@ static int64_t taps_in(int64_t s, int64_t k, int64_t d, int64_t lo, int64_t hi)
     return n;
 }
 
-/* Pools src (a box over a tensor whose spatial extent is w->in) into box r. */
+/* Pools src (a box over a tensor whose spatial extent is w->in) into box r,
+ * taps in the reference's order (rows, then columns). */
 static int pool_from(ctx *c, const window *w, const bufstate *src, const region *r, float *out)
 {
     const group_params *pa = &c->gr->par;
+    const region *sb = &src->box;
+    int64_t d2 = sb->hi[2] - sb->lo[2], d3 = sb->hi[3] - sb->lo[3], d1 = sb->hi[1] - sb->lo[1];
     int64_t x[4];
     memcpy(x, r->lo, sizeof x);
     if (!nonempty(r->lo, r->hi, 4))
         return 0;
     do {
-        float acc = pa->pool_max ? -INFINITY : 0.0f;
-        int64_t real = 0, s0 = x[2] * w->stride[0] - w->pad_begin[0];
+        int64_t ty[2], tx[2], s0 = x[2] * w->stride[0] - w->pad_begin[0];
         int64_t s1 = x[3] * w->stride[1] - w->pad_begin[1];
-        for (int64_t ky = 0; ky < w->kernel[0]; ky++)
-            for (int64_t kx = 0; kx < w->kernel[1]; kx++) {
-                int64_t y[4] = {x[0], x[1], s0 + ky * w->dil[0], s1 + kx * w->dil[1]};
-                if (y[2] < 0 || y[2] >= w->in[0] || y[3] < 0 || y[3] >= w->in[1])
-                    continue;
-                if (!in_box(&src->box, y))
-                    return fail(c, "pool window reads (%lld,%lld) outside the box on chip",
-                                (long long)y[2], (long long)y[3]);
-                float t = src->data[box_at(&src->box, y)];
-                real++;
+        real_taps(x[2], w->stride[0], w->pad_begin[0], w->dil[0], w->kernel[0], w->in[0], &ty[0],
+                  &ty[1]);
+        real_taps(x[3], w->stride[1], w->pad_begin[1], w->dil[1], w->kernel[1], w->in[1], &tx[0],
+                  &tx[1]);
+        int64_t lo[4] = {x[0], x[1], s0 + ty[0] * w->dil[0], s1 + tx[0] * w->dil[1]};
+        int64_t hi[4] = {x[0], x[1], s0 + (ty[1] - 1) * w->dil[0], s1 + (tx[1] - 1) * w->dil[1]};
+        if (ty[0] < ty[1] && tx[0] < tx[1] && !(in_box(sb, lo) && in_box(sb, hi)))
+            return fail(c, "pool output (%lld,%lld) reads outside the box on chip",
+                        (long long)x[2], (long long)x[3]);
+        const float *plane = src->data + ((x[0] - sb->lo[0]) * d1 + (x[1] - sb->lo[1])) * d2 * d3;
+        float acc = pa->pool_max ? -INFINITY : 0.0f;
+        for (int64_t ky = ty[0]; ky < ty[1]; ky++) {
+            const float *row = plane + (s0 + ky * w->dil[0] - sb->lo[2]) * d3 + s1 - sb->lo[3];
+            for (int64_t kx = tx[0]; kx < tx[1]; kx++) {
+                float t = row[kx * w->dil[1]];
                 if (!pa->pool_max)
                     acc += t;
                 else if (t > acc || isnan(t))
                     acc = t;
             }
-        float div = (float)real;
+        }
+        float div = (float)((ty[1] - ty[0]) * (tx[1] - tx[0]));
         if (pa->count_include_pad)
             div = (float)(taps_in(s0, w->kernel[0], w->dil[0], -w->pad_begin[0],
                                   w->in[0] + w->pad_end[0]) *
