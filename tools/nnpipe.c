@@ -12,6 +12,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_lower(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_schedule(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
 
 static const struct command commands[] = {
     {"info", "print a model's nodes, shapes, MACs and parameters", cmd_info},
@@ -21,6 +22,7 @@ static const struct command commands[] = {
     {"convert", "convert a model between binary ONNX and its JSON mapping", cmd_convert},
     {"lower", "split layers into tiles for a target: groups, tiles, costs, working sets", cmd_lower},
     {"schedule", "schedule the tiled program (list or modulo) and show or verify it", cmd_schedule},
+    {"compile", "compile a model to portable C following its pipelined schedule", cmd_compile},
     {NULL, NULL, NULL},
 };
 

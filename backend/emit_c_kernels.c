@@ -1,0 +1,964 @@
+/* Compute kernels of the generated C, one emitter per group kind.
+ *
+ * Each group gets its own kernel functions with the layer's constants
+ * (kernel size, strides, pads, fused epilogue) written in, and box extents
+ * read from the region rows the caller passes: the same kernel serves
+ * every tile, so code grows with the number of layers, not of tiles. The
+ * arithmetic is the tile interpreter's (tests/tile_interp.c), which is the
+ * executable specification of what a tile computes:
+ *  - Conv: bias first, then input channels, kernel rows, kernel columns in
+ *    order, so every output sees the reference's order of additions. The
+ *    input box holds the window's padding as zeros (the load writes them),
+ *    so taps need no bounds checks and the inner loop runs over output
+ *    columns, contiguous in the accumulator: compilers vectorize it.
+ *  - Pools read real taps only (a fused pool's source is the conv box,
+ *    which has no padding); AveragePool divides by the real taps or, with
+ *    count_include_pad, the taps inside the explicit pads.
+ *  - Gemm/MatMul: with B' rows contiguous (transB = 0) each A' element
+ *    scales a B row into the output row (vectorized, reference order);
+ *    with transB = 1 each output is a dot product with eight partial sums.
+ *  - Elementwise, Concat, Softmax, global pools as in the interpreter.
+ * Epilogue steps (bias, activations, skip Adds with broadcasting) run on
+ * the last reduction step; a fused pool is its own kernel reading the
+ * accumulator on chip. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit_c_impl.h"
+
+int cg_op_by_kind(const prog_group *gr, pop_kind k, int arg)
+{
+    for (int i = 0; i < gr->nops; i++)
+        if (gr->ops[i].kind == k && gr->ops[i].arg == arg)
+            return i;
+    return -1;
+}
+
+static const prog_tensor *op_tensor(const cgen *cg, const prog_group *gr, int op)
+{
+    return &cg->p->tensors[gr->ops[op].tensor];
+}
+
+static void kernel_name(const cgen *cg, int g, int op, char *buf, size_t len)
+{
+    snprintf(buf, len, "k%d_%s", g, cg->p->groups[g].ops[op].name);
+}
+
+/* "(row[r + d] - row[d])": extent of dim d of a box row of rank r. */
+static void put_extent(strbuf *out, const char *row, int r, int d)
+{
+    sb_printf(out, "(%s[%d] - %s[%d])", row, r + d, row, d);
+}
+
+/* The row-major stride of dim d in a dense box of rank r. */
+static void put_stride(strbuf *out, const char *row, int r, int d)
+{
+    if (d >= r - 1) {
+        sb_puts(out, "1");
+        return;
+    }
+    for (int j = d + 1; j < r; j++) {
+        if (j > d + 1)
+            sb_puts(out, " * ");
+        put_extent(out, row, r, j);
+    }
+}
+
+/* Strides of an operand of tensor t read with numpy broadcasting over an
+ * output box of rank ro: declares P_a for every output axis a the operand
+ * varies along and returns those axes as a mask. */
+static unsigned bcast_decl_upto(strbuf *out, const char *ind, const char *P, const char *row,
+                                const prog_tensor *t, int ro, int upto)
+{
+    unsigned mask = 0;
+    for (int a = 0; a < ro; a++) {
+        int i = a - (ro - t->rank);
+        if (i < 0 || t->dims[i] == 1)
+            continue;
+        mask |= 1u << a;
+        if (a >= upto)
+            continue;
+        sb_printf(out, "%sconst long %s_%d = ", ind, P, a);
+        put_stride(out, row, t->rank, i);
+        sb_puts(out, ";\n");
+    }
+    return mask;
+}
+
+static unsigned bcast_decl(strbuf *out, const char *ind, const char *P, const char *row,
+                           const prog_tensor *t, int ro)
+{
+    return bcast_decl_upto(out, ind, P, row, t, ro, ro);
+}
+
+/* sum of vars[a] * P_a over the mask's axes from `from` to `to`, or "0". */
+static void bcast_index(char *buf, size_t len, const char *P, unsigned mask,
+                        const char *const *vars, int from, int to)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (int a = from; a < to && n < len; a++)
+        if (mask >> a & 1)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s * %s_%d", n ? " + " : "", vars[a], P, a);
+    if (!n)
+        snprintf(buf, len, "0");
+}
+
+/* The statements applying the group's epilogue to `v`; skip[k] is the
+ * element expression of epilogue step k's skip operand. */
+static void epilogue(cgen *cg, const prog_group *gr, strbuf *out, const char *ind,
+                     char skip[][256])
+{
+    char a[48], b[48];
+    for (int k = 0; k < gr->par.nepi; k++) {
+        const epi_step *s = &gr->par.epi[k];
+        cg_float(s->a, a, sizeof a);
+        cg_float(s->b, b, sizeof b);
+        switch (s->kind) {
+        case EPI_RELU:
+            sb_printf(out, "%sv = v < 0 ? 0.0f : v;\n", ind);
+            break;
+        case EPI_LEAKYRELU:
+            sb_printf(out, "%sv = v < 0 ? %s * v : v;\n", ind, a);
+            break;
+        case EPI_CLIP:
+            sb_printf(out, "%sv = v < %s ? %s : v;\n%sv = v > %s ? %s : v;\n", ind, a, a, ind, b, b);
+            break;
+        case EPI_SIGMOID:
+            cg->features |= RT_EXP;
+            sb_printf(out, "%sv = 1.0f / (1.0f + nnp_expf(-v));\n", ind);
+            break;
+        case EPI_ADD:
+            sb_printf(out, "%sv = v + %s;\n", ind, skip[k]);
+            break;
+        }
+    }
+}
+
+/* Parameters and strides of the skip operands of a group's epilogue. */
+static void skip_params(const prog_group *gr, strbuf *out)
+{
+    for (int k = 0; k < gr->par.nepi; k++)
+        if (gr->par.epi[k].kind == EPI_ADD)
+            sb_printf(out, " const float *restrict sk%d, const int32_t *rs%d,", k, k);
+}
+
+static unsigned skip_decl(const cgen *cg, const prog_group *gr, strbuf *out, int k, int ro)
+{
+    char P[16], row[16];
+    sb_printf(out, "    (void)rs%d;\n", k);
+    snprintf(P, sizeof P, "s%d", k);
+    snprintf(row, sizeof row, "rs%d", k);
+    return bcast_decl(out, "    ", P, row, op_tensor(cg, gr, gr->par.epi[k].op), ro);
+}
+
+/* ---- call sites ---- */
+
+static void red_flags(const cgen *cg, const cg_site *s, char *first, char *last, size_t len)
+{
+    const prog_group *gr = &cg->p->groups[s->g];
+    if (gr->red < 0 || gr->loops[gr->red].count == 1) {
+        snprintf(first, len, "1");
+        snprintf(last, len, "1");
+        return;
+    }
+    int64_t inner = 1, cnt = gr->loops[gr->red].count;
+    int k = gr->nloops - 1;
+    for (; k >= 0 && gr->order[k] != gr->red; k--)
+        inner *= gr->loops[gr->order[k]].count;
+    if (s->tconst >= 0) {
+        int64_t i = s->tconst / inner % cnt;
+        snprintf(first, len, "%d", i == 0);
+        snprintf(last, len, "%d", i == cnt - 1);
+    } else if (inner == 1) {
+        snprintf(first, len, "t %% %lld == 0", (long long)cnt);
+        snprintf(last, len, "t %% %lld == %lld", (long long)cnt, (long long)(cnt - 1));
+    } else {
+        snprintf(first, len, "t / %lld %% %lld == 0", (long long)inner, (long long)cnt);
+        snprintf(last, len, "t / %lld %% %lld == %lld", (long long)inner, (long long)cnt,
+                 (long long)(cnt - 1));
+    }
+}
+
+/* ", <buffer of op>, <row of op>" pieces of a call. */
+static void arg_buf(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    char e[160];
+    cg_buf_expr(cg, s, cg->p->groups[s->g].ops[op].out, e, sizeof e);
+    sb_printf(out, ", %s", e);
+}
+
+static void arg_row(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    char e[96];
+    cg_row_expr(cg, s, op, e, sizeof e);
+    sb_printf(out, ", %s", e);
+}
+
+static void arg_skips(const cgen *cg, const cg_site *s, const prog_group *gr, strbuf *out)
+{
+    for (int k = 0; k < gr->par.nepi; k++)
+        if (gr->par.epi[k].kind == EPI_ADD) {
+            arg_buf(cg, s, gr->par.epi[k].op, out);
+            arg_row(cg, s, gr->par.epi[k].op, out);
+        }
+}
+
+static void arg_flags(const cgen *cg, const cg_site *s, strbuf *out)
+{
+    char f[64], l[64];
+    red_flags(cg, s, f, l, sizeof f);
+    sb_printf(out, ", %s, %s", f, l);
+}
+
+/* ---- Conv ---- */
+
+static int conv_emit(cgen *cg, int g, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    const group_params *pa = &gr->par;
+    const window *w = &pa->conv;
+    int wl = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
+    const prog_tensor *tw = op_tensor(cg, gr, wl);
+    int64_t mg = tw->dims[0] / pa->conv_group, cgc = tw->dims[1];
+    char fn[64];
+    kernel_name(cg, g, op, fn, sizeof fn);
+    sb_printf(out, "\n/* %s: %lldx%lld kernel, stride %lldx%lld, dilation %lldx%lld, pads begin "
+                   "%lld,%lld; %lld groups of %lld input channels. */\n",
+              gr->ops[op].name, (long long)w->kernel[0], (long long)w->kernel[1],
+              (long long)w->stride[0], (long long)w->stride[1], (long long)w->dil[0],
+              (long long)w->dil[1], (long long)w->pad_begin[0], (long long)w->pad_begin[1],
+              (long long)pa->conv_group, (long long)cgc);
+    sb_printf(out, "static void %s(float *restrict acc, const float *restrict in, "
+                   "const float *restrict w,%s", fn, pa->has_bias ? " const float *restrict bias," : "");
+    skip_params(gr, out);
+    sb_printf(out, "\n    const int32_t *ro, const int32_t *ri, const int32_t *rw,%s int first, "
+                   "int last)\n{\n", pa->has_bias ? " const int32_t *rb," : "");
+    sb_puts(out, "    const long OC = ro[5] - ro[1], OH = ro[6] - ro[2], OW = ro[7] - ro[3];\n"
+                 "    const long IC = ri[5] - ri[1], IH = ri[6] - ri[2], IW = ri[7] - ri[3];\n"
+                 "    const long WC = rw[5] - rw[1];\n"
+                 "    long n, oc, c, ky, kx, y, x;\n");
+    unsigned mask[PROG_MAX_EPI] = {0};
+    for (int k = 0; k < pa->nepi; k++)
+        if (pa->epi[k].kind == EPI_ADD)
+            mask[k] = skip_decl(cg, gr, out, k, 4);
+    sb_printf(out,
+              "    for (n = ro[0]; n < ro[4]; n++)\n"
+              "        for (oc = ro[1]; oc < ro[5]; oc++) {\n"
+              "            float *restrict a = acc + ((n - ro[0]) * OC + (oc - ro[1])) * OH * OW;\n"
+              "            const float *restrict wo = w + (oc - rw[0]) * WC * %lld;\n"
+              "            const float *restrict xc = in + ((n - ri[0]) * IC + (oc / %lld) * %lld + "
+              "rw[1] - ri[1]) * IH * IW\n"
+              "                + (ro[2] * %lld - %lld - ri[2]) * IW + ro[3] * %lld - %lld - ri[3];\n"
+              "            if (first) {\n"
+              "                const float b0 = %s;\n"
+              "                for (y = 0; y < OH * OW; y++)\n"
+              "                    a[y] = b0;\n"
+              "            }\n"
+              "            for (c = 0; c < WC; c++)\n"
+              "                for (ky = 0; ky < %lld; ky++)\n"
+              "                    for (kx = 0; kx < %lld; kx++) {\n"
+              "                        const float wv = wo[(c * %lld + ky) * %lld + kx];\n"
+              "                        const float *restrict xk = xc + (c * IH + ky * %lld) * IW + "
+              "kx * %lld;\n"
+              "                        for (y = 0; y < OH; y++) {\n"
+              "                            float *restrict ar = a + y * OW;\n"
+              "                            const float *restrict xr = xk + y * %lld * IW;\n"
+              "                            for (x = 0; x < OW; x++)\n"
+              "                                ar[x] += wv * xr[x * %lld];\n"
+              "                        }\n"
+              "                    }\n",
+              (long long)(w->kernel[0] * w->kernel[1]), (long long)mg, (long long)cgc,
+              (long long)w->stride[0], (long long)w->pad_begin[0], (long long)w->stride[1],
+              (long long)w->pad_begin[1], pa->has_bias ? "bias[oc - rb[0]]" : "0.0f",
+              (long long)w->kernel[0], (long long)w->kernel[1], (long long)w->kernel[0],
+              (long long)w->kernel[1], (long long)w->dil[0], (long long)w->dil[1],
+              (long long)w->stride[0], (long long)w->stride[1]);
+    if (pa->nepi > 0) {
+        static const char *const vars[4] = {"(n - ro[0])", "(oc - ro[1])", "y", "x"};
+        char skip[PROG_MAX_EPI][256];
+        sb_puts(out, "            if (last) {\n");
+        for (int k = 0; k < pa->nepi; k++) {
+            if (pa->epi[k].kind != EPI_ADD)
+                continue;
+            char P[16], base[200], rest[200];
+            snprintf(P, sizeof P, "s%d", k);
+            bcast_index(base, sizeof base, P, mask[k], vars, 0, 2);
+            bcast_index(rest, sizeof rest, P, mask[k], vars, 2, 4);
+            sb_printf(out, "                const float *restrict sp%d = sk%d + %s;\n", k, k, base);
+            snprintf(skip[k], sizeof skip[k], "sp%d[%s]", k, rest);
+        }
+        sb_puts(out, "                for (y = 0; y < OH; y++)\n"
+                     "                    for (x = 0; x < OW; x++) {\n"
+                     "                        float v = a[y * OW + x];\n");
+        epilogue(cg, gr, out, "                        ", skip);
+        sb_puts(out, "                        a[y * OW + x] = v;\n"
+                     "                    }\n"
+                     "            }\n");
+    }
+    sb_puts(out, "        }\n");
+    if (pa->nepi == 0)
+        sb_puts(out, "    (void)last;\n");
+    sb_puts(out, "}\n");
+    return NNP_OK;
+}
+
+static void conv_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[s->g];
+    int in = cg_op_by_kind(gr, POP_LOAD_INPUT, 0), w = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
+    int b = gr->par.has_bias ? cg_op_by_kind(gr, POP_LOAD_BIAS, 0) : -1;
+    char fn[64], acc[160];
+    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_buf_expr(cg, s, gr->ops[op].out, acc, sizeof acc);
+    sb_printf(out, "%s(%s", fn, acc);
+    arg_buf(cg, s, in, out);
+    arg_buf(cg, s, w, out);
+    if (b >= 0)
+        arg_buf(cg, s, b, out);
+    arg_skips(cg, s, gr, out);
+    arg_row(cg, s, op, out);
+    arg_row(cg, s, in, out);
+    arg_row(cg, s, w, out);
+    if (b >= 0)
+        arg_row(cg, s, b, out);
+    arg_flags(cg, s, out);
+    sb_puts(out, ");\n");
+}
+
+/* ---- MaxPool / AveragePool (alone, or fused after a Conv) ---- */
+
+/* Lines counting the taps of output position o0 (a variable) along one
+ * dim inside [lo, hi): AveragePool's count_include_pad divisor. */
+static void padded_count(strbuf *out, const char *var, const char *o0, int64_t k, int64_t d,
+                         int64_t lo, int64_t hi)
+{
+    sb_printf(out,
+              "                    %s = 0;\n"
+              "                    for (q = 0; q < %lld; q++)\n"
+              "                        %s += %s + q * %lld >= %lld && %s + q * %lld < %lld;\n",
+              var, (long long)k, var, o0, (long long)d, (long long)lo, o0, (long long)d,
+              (long long)hi);
+}
+
+static int pool_emit(cgen *cg, int g, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    const group_params *pa = &gr->par;
+    const window *w = &pa->pool;
+    int mx = pa->pool_max, inc = !mx && pa->count_include_pad;
+    char fn[64];
+    kernel_name(cg, g, op, fn, sizeof fn);
+    sb_printf(out, "\n/* %s: %lldx%lld window, stride %lldx%lld, dilation %lldx%lld, pads begin "
+                   "%lld,%lld end %lld,%lld%s. */\n",
+              gr->ops[op].name, (long long)w->kernel[0], (long long)w->kernel[1],
+              (long long)w->stride[0], (long long)w->stride[1], (long long)w->dil[0],
+              (long long)w->dil[1], (long long)w->pad_begin[0], (long long)w->pad_begin[1],
+              (long long)w->pad_end[0], (long long)w->pad_end[1],
+              mx ? "" : inc ? ", dividing by the taps inside the pads" : ", dividing by the real taps");
+    sb_printf(out,
+              "static void %s(float *restrict out, const float *restrict src, const int32_t *ro, "
+              "const int32_t *rs)\n{\n"
+              "    const long C = ro[5] - ro[1], OH = ro[6] - ro[2], OW = ro[7] - ro[3];\n"
+              "    const long SC = rs[5] - rs[1], SH = rs[6] - rs[2], SW = rs[7] - rs[3];\n"
+              "    long n, c, y, x, ky, kx, ky0, ky1, kx0, kx1%s;\n"
+              "    for (n = ro[0]; n < ro[4]; n++)\n"
+              "        for (c = ro[1]; c < ro[5]; c++) {\n"
+              "            const float *restrict s = src + ((n - rs[0]) * SC + (c - rs[1])) * SH * SW;\n"
+              "            float *restrict o = out + ((n - ro[0]) * C + (c - ro[1])) * OH * OW;\n"
+              "            for (y = ro[2]; y < ro[6]; y++) {\n"
+              "                const long y0 = y * %lld - %lld;\n"
+              "                ky0 = 0;\n"
+              "                while (ky0 < %lld && y0 + ky0 * %lld < 0)\n"
+              "                    ky0++;\n"
+              "                ky1 = %lld;\n"
+              "                while (ky1 > ky0 && y0 + (ky1 - 1) * %lld >= %lld)\n"
+              "                    ky1--;\n"
+              "                for (x = ro[3]; x < ro[7]; x++) {\n"
+              "                    const long x0 = x * %lld - %lld;\n"
+              "                    float m = %s;\n"
+              "                    kx0 = 0;\n"
+              "                    while (kx0 < %lld && x0 + kx0 * %lld < 0)\n"
+              "                        kx0++;\n"
+              "                    kx1 = %lld;\n"
+              "                    while (kx1 > kx0 && x0 + (kx1 - 1) * %lld >= %lld)\n"
+              "                        kx1--;\n",
+              fn, inc ? ", q, cy, cx" : "", (long long)w->stride[0], (long long)w->pad_begin[0],
+              (long long)w->kernel[0], (long long)w->dil[0], (long long)w->kernel[0],
+              (long long)w->dil[0], (long long)w->in[0], (long long)w->stride[1],
+              (long long)w->pad_begin[1], mx ? "-INFINITY" : "0.0f", (long long)w->kernel[1],
+              (long long)w->dil[1], (long long)w->kernel[1], (long long)w->dil[1],
+              (long long)w->in[1]);
+    sb_printf(out,
+              "                    for (ky = ky0; ky < ky1; ky++) {\n"
+              "                        const float *restrict sr = s + (y0 + ky * %lld - rs[2]) * SW "
+              "+ x0 - rs[3];\n"
+              "                        for (kx = kx0; kx < kx1; kx++) {\n"
+              "                            const float t = sr[kx * %lld];\n"
+              "                            %s\n"
+              "                        }\n"
+              "                    }\n",
+              (long long)w->dil[0], (long long)w->dil[1],
+              mx ? "if (t > m || t != t)\n                                m = t;" : "m += t;");
+    if (inc) {
+        padded_count(out, "cy", "y0", w->kernel[0], w->dil[0], -w->pad_begin[0],
+                     w->in[0] + w->pad_end[0]);
+        padded_count(out, "cx", "x0", w->kernel[1], w->dil[1], -w->pad_begin[1],
+                     w->in[1] + w->pad_end[1]);
+    }
+    sb_printf(out,
+              "                    o[(y - ro[2]) * OW + x - ro[3]] = %s;\n"
+              "                }\n"
+              "            }\n"
+              "        }\n"
+              "}\n",
+              mx ? "m" : inc ? "m / (float)(cy * cx)" : "m / (float)((ky1 - ky0) * (kx1 - kx0))");
+    return NNP_OK;
+}
+
+static void pool_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[s->g];
+    const prog_op *o = &gr->ops[op];
+    char fn[64], dst[160];
+    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_buf_expr(cg, s, o->out, dst, sizeof dst);
+    sb_printf(out, "%s(%s", fn, dst);
+    int src = gr->bufs[o->in[0]].producer;
+    arg_buf(cg, s, src, out);
+    arg_row(cg, s, op, out);
+    arg_row(cg, s, src, out);
+    sb_puts(out, ");\n");
+}
+
+/* ---- GlobalAveragePool / GlobalMaxPool, reducing over input rows ---- */
+
+static int globalpool_emit(cgen *cg, int g, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    int in = cg_op_by_kind(gr, POP_LOAD_INPUT, 0);
+    const prog_tensor *tx = op_tensor(cg, gr, in);
+    int r = tx->rank;
+    int64_t plane = 1;
+    for (int d = 2; d < r; d++)
+        plane *= tx->dims[d];
+    char fn[64];
+    kernel_name(cg, g, op, fn, sizeof fn);
+    sb_printf(out, "\n/* %s over %lld positions per channel, a band of rows per tile. */\n"
+                   "static void %s(float *restrict acc, const float *restrict in, "
+                   "const int32_t *ro, const int32_t *ri, int first, int last)\n{\n"
+                   "    const long OC = ro[%d] - ro[1], IC = ri[%d] - ri[1];\n"
+                   "    const long P = ",
+              gr->ops[op].name, (long long)plane, fn, r + 1, r + 1);
+    put_stride(out, "ri", r, 1);
+    sb_printf(out, ";\n    long n, c, i;\n"
+                   "    for (n = ro[0]; n < ro[%d]; n++)\n"
+                   "        for (c = ro[1]; c < ro[%d]; c++) {\n"
+                   "            float *restrict a = acc + (n - ro[0]) * OC + (c - ro[1]);\n"
+                   "            const float *restrict x = in + ((n - ri[0]) * IC + (c - ri[1])) * P;\n",
+              r, r + 1);
+    if (gr->par.pool_max)
+        sb_puts(out, "            float m = first ? -INFINITY : *a;\n"
+                     "            for (i = 0; i < P; i++)\n"
+                     "                if (x[i] > m || x[i] != x[i])\n"
+                     "                    m = x[i];\n"
+                     "            *a = m;\n"
+                     "        }\n"
+                     "    (void)last;\n}\n");
+    else
+        sb_printf(out, "            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;\n"
+                       "            for (i = 0; i + 4 <= P; i += 4) {\n"
+                       "                s0 += x[i];\n"
+                       "                s1 += x[i + 1];\n"
+                       "                s2 += x[i + 2];\n"
+                       "                s3 += x[i + 3];\n"
+                       "            }\n"
+                       "            for (; i < P; i++)\n"
+                       "                s0 += x[i];\n"
+                       "            s0 = (s0 + s1) + (s2 + s3);\n"
+                       "            *a = first ? (float)s0 : *a + (float)s0;\n"
+                       "            if (last)\n"
+                       "                *a = (float)((double)*a / %lld.0);\n"
+                       "        }\n}\n",
+                  (long long)plane);
+    return NNP_OK;
+}
+
+static void globalpool_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[s->g];
+    int in = cg_op_by_kind(gr, POP_LOAD_INPUT, 0);
+    char fn[64], acc[160];
+    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_buf_expr(cg, s, gr->ops[op].out, acc, sizeof acc);
+    sb_printf(out, "%s(%s", fn, acc);
+    arg_buf(cg, s, in, out);
+    arg_row(cg, s, op, out);
+    arg_row(cg, s, in, out);
+    arg_flags(cg, s, out);
+    sb_puts(out, ");\n");
+}
+
+/* ---- Gemm / MatMul ---- */
+
+/* Batch strides of a matrix operand (rank r, batch dims broadcast) over
+ * the output's nb batch axes: declares P_a, returns the mask. */
+static unsigned batch_decl(strbuf *out, const char *P, const char *row, const prog_tensor *t,
+                           int nb)
+{
+    unsigned mask = 0;
+    int tb = t->rank - 2;
+    for (int a = 0; a < nb; a++) {
+        int i = a - (nb - tb);
+        if (i < 0 || t->dims[i] == 1)
+            continue;
+        mask |= 1u << a;
+        sb_printf(out, "    const long %s_%d = ", P, a);
+        put_stride(out, row, t->rank, i);
+        sb_puts(out, ";\n");
+    }
+    return mask;
+}
+
+static int gemm_emit(cgen *cg, int g, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    const group_params *pa = &gr->par;
+    int la = cg_op_by_kind(gr, POP_LOAD_INPUT, 0), lw = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
+    int lc = pa->has_bias ? cg_op_by_kind(gr, POP_LOAD_BIAS, 0) : -1;
+    const prog_tensor *ty = op_tensor(cg, gr, op), *ta = op_tensor(cg, gr, la);
+    const prog_tensor *tb = op_tensor(cg, gr, lw);
+    int ro = ty->rank, nb = ro - 2, ra = ta->rank, rb = tb->rank;
+    char fn[64], al[48], be[48];
+    kernel_name(cg, g, op, fn, sizeof fn);
+    cg_float(pa->alpha, al, sizeof al);
+    cg_float(pa->beta, be, sizeof be);
+    sb_printf(out, "\n/* %s: Y = %sA'B'%s, A' = %s, B' = %s%s. */\n", gr->ops[op].name,
+              pa->alpha == 1.0f ? "" : "alpha ", lc >= 0 ? " + beta C" : "",
+              pa->trans_a ? "A^T" : "A", pa->trans_b ? "B^T" : "B",
+              pa->nepi ? ", then the fused epilogue" : "");
+    sb_printf(out, "static void %s(float *restrict acc, const float *restrict A, "
+                   "const float *restrict B,%s", fn, lc >= 0 ? " const float *restrict C," : "");
+    skip_params(gr, out);
+    sb_printf(out, "\n    const int32_t *ro, const int32_t *ra, const int32_t *rb,%s int first, "
+                   "int last)\n{\n", lc >= 0 ? " const int32_t *rc," : "");
+    sb_printf(out, "    const long M = ro[%d] - ro[%d], N = ro[%d] - ro[%d];\n", ro + ro - 2, ro - 2,
+              ro + ro - 1, ro - 1);
+    /* K is the reduction tile: A's k dim (last unless transposed). */
+    int ak = pa->trans_a ? ra - 2 : ra - 1;
+    sb_printf(out, "    const long K = ra[%d] - ra[%d];\n", ra + ak, ak);
+    sb_printf(out, "    const long AR = ra[%d] - ra[%d], BR = rb[%d] - rb[%d];\n", ra + ra - 1,
+              ra - 1, rb + rb - 1, rb - 1);
+    sb_puts(out, "    long i, j, p;\n");
+    for (int a = 0; a < nb; a++)
+        sb_printf(out, "    long b%d;\n", a);
+    unsigned am = batch_decl(out, "sa", "ra", ta, nb), bm = batch_decl(out, "sb", "rb", tb, nb);
+    /* output batch strides: the acc box is dense over the output box */
+    for (int a = 0; a < nb; a++) {
+        sb_printf(out, "    const long so_%d = ", a);
+        put_stride(out, "ro", ro, a);
+        sb_puts(out, ";\n");
+    }
+    char vars[MAX_RANK][16];
+    const char *vp[MAX_RANK];
+    for (int a = 0; a < nb; a++)
+        snprintf(vars[a], sizeof vars[a], "b%d", a);
+    snprintf(vars[nb], sizeof vars[nb], "i");
+    snprintf(vars[nb + 1], sizeof vars[nb + 1], "j");
+    for (int a = 0; a < ro; a++)
+        vp[a] = vars[a];
+    unsigned cm = 0, sm[PROG_MAX_EPI] = {0};
+    if (lc >= 0) {
+        sb_puts(out, "    (void)rc;\n");
+        cm = bcast_decl(out, "    ", "sc", "rc", op_tensor(cg, gr, lc), ro);
+    }
+    for (int k = 0; k < pa->nepi; k++)
+        if (pa->epi[k].kind == EPI_ADD)
+            sm[k] = skip_decl(cg, gr, out, k, ro);
+    char ind[64] = "    ";
+    for (int a = 0; a < nb; a++) {
+        sb_printf(out, "%sfor (b%d = 0; b%d < ro[%d] - ro[%d]; b%d++)\n", ind, a, a, ro + a, a, a);
+        strcat(ind, "    ");
+    }
+    char ao[200], bo[200], oo[200];
+    bcast_index(ao, sizeof ao, "sa", am, vp, 0, nb);
+    bcast_index(bo, sizeof bo, "sb", bm, vp, 0, nb);
+    size_t n = 0;
+    oo[0] = 0;
+    for (int a = 0; a < nb; a++)
+        n += (size_t)snprintf(oo + n, sizeof oo - n, "%sb%d * so_%d", n ? " + " : "", a, a);
+    if (!n)
+        snprintf(oo, sizeof oo, "0");
+    sb_printf(out, "%sfor (i = 0; i < M; i++) {\n", ind);
+    sb_printf(out, "%s    float *restrict y = acc + %s + i * N;\n", ind, oo);
+    sb_printf(out, "%s    const float *restrict Ab = A + %s;\n", ind, ao);
+    sb_printf(out, "%s    const float *restrict Bb = B + %s;\n", ind, bo);
+    sb_printf(out, "%s    if (first)\n%s        for (j = 0; j < N; j++)\n%s            y[j] = 0.0f;\n",
+              ind, ind, ind);
+    const char *aip = pa->trans_a ? "Ab[p * AR + i]" : "Ab[i * AR + p]";
+    if (!pa->trans_b) {
+        sb_printf(out,
+                  "%s    for (p = 0; p < K; p++) {\n"
+                  "%s        const float av = %s;\n"
+                  "%s        const float *restrict br = Bb + p * BR;\n"
+                  "%s        for (j = 0; j < N; j++)\n"
+                  "%s            y[j] += av * br[j];\n"
+                  "%s    }\n",
+                  ind, ind, aip, ind, ind, ind, ind);
+    } else if (!pa->trans_a) {
+        sb_printf(out,
+                  "%s    for (j = 0; j < N; j++) {\n"
+                  "%s        const float *restrict ar = Ab + i * AR, *restrict br = Bb + j * BR;\n"
+                  "%s        float s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, tot;\n"
+                  "%s        const long K8 = K - K %% 8;\n"
+                  "%s        for (p = 0; p < K8; p += 8) {\n"
+                  "%s            int q;\n"
+                  "%s            for (q = 0; q < 8; q++)\n"
+                  "%s                s[q] += ar[p + q] * br[p + q];\n"
+                  "%s        }\n"
+                  "%s        tot = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));\n"
+                  "%s        for (p = K8; p < K; p++)\n"
+                  "%s            tot += ar[p] * br[p];\n"
+                  "%s        y[j] += tot;\n"
+                  "%s    }\n",
+                  ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind);
+    } else {
+        sb_printf(out,
+                  "%s    for (j = 0; j < N; j++) {\n"
+                  "%s        float tot = y[j];\n"
+                  "%s        for (p = 0; p < K; p++)\n"
+                  "%s            tot += %s * Bb[j * BR + p];\n"
+                  "%s        y[j] = tot;\n"
+                  "%s    }\n",
+                  ind, ind, ind, ind, aip, ind, ind);
+    }
+    char skip[PROG_MAX_EPI][256];
+    for (int k = 0; k < pa->nepi; k++)
+        if (pa->epi[k].kind == EPI_ADD) {
+            char P[16], idx[200];
+            snprintf(P, sizeof P, "s%d", k);
+            bcast_index(idx, sizeof idx, P, sm[k], vp, 0, ro);
+            snprintf(skip[k], sizeof skip[k], "sk%d[%s]", k, idx);
+        }
+    char cidx[200] = "";
+    if (lc >= 0)
+        bcast_index(cidx, sizeof cidx, "sc", cm, vp, 0, ro);
+    sb_printf(out, "%s    if (last)\n%s        for (j = 0; j < N; j++) {\n", ind, ind);
+    if (lc >= 0)
+        sb_printf(out, "%s            float v = %s * y[j] + %s * C[%s];\n", ind, al, be, cidx);
+    else
+        sb_printf(out, "%s            float v = %s * y[j] + 0.0f;\n", ind, al);
+    char eind[80];
+    snprintf(eind, sizeof eind, "%s            ", ind);
+    epilogue(cg, gr, out, eind, skip);
+    sb_printf(out, "%s            y[j] = v;\n%s        }\n%s}\n}\n", ind, ind, ind);
+    return NNP_OK;
+}
+
+static void gemm_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[s->g];
+    int la = cg_op_by_kind(gr, POP_LOAD_INPUT, 0), lw = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
+    int lc = gr->par.has_bias ? cg_op_by_kind(gr, POP_LOAD_BIAS, 0) : -1;
+    char fn[64], acc[160];
+    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_buf_expr(cg, s, gr->ops[op].out, acc, sizeof acc);
+    sb_printf(out, "%s(%s", fn, acc);
+    arg_buf(cg, s, la, out);
+    arg_buf(cg, s, lw, out);
+    if (lc >= 0)
+        arg_buf(cg, s, lc, out);
+    arg_skips(cg, s, gr, out);
+    arg_row(cg, s, op, out);
+    arg_row(cg, s, la, out);
+    arg_row(cg, s, lw, out);
+    if (lc >= 0)
+        arg_row(cg, s, lc, out);
+    arg_flags(cg, s, out);
+    sb_puts(out, ");\n");
+}
+
+/* ---- Elementwise ---- */
+
+/* The value of the group's op from operand values x0, x1, x2. */
+static void eltwise_expr(cgen *cg, const group_params *pa, char *buf, size_t len)
+{
+    char a[48], b[48];
+    cg_float(pa->p0, a, sizeof a);
+    cg_float(pa->p1, b, sizeof b);
+    switch (pa->op) {
+    case OP_RELU:
+        snprintf(buf, len, "x0 < 0 ? 0.0f : x0");
+        break;
+    case OP_LEAKYRELU:
+        snprintf(buf, len, "x0 < 0 ? %s * x0 : x0", a);
+        break;
+    case OP_SIGMOID:
+        cg->features |= RT_EXP;
+        snprintf(buf, len, "1.0f / (1.0f + nnp_expf(-x0))");
+        break;
+    case OP_CLIP:
+        snprintf(buf, len, "(x0 < %s ? %s : x0) > %s ? %s : (x0 < %s ? %s : x0)", a, a, b, b, a, a);
+        break;
+    case OP_ADD:
+        snprintf(buf, len, "x0 + x1");
+        break;
+    case OP_MUL:
+        snprintf(buf, len, "x0 * x1");
+        break;
+    case OP_BATCHNORM:
+        snprintf(buf, len, "x1 * x0 + x2");
+        break;
+    default:
+        snprintf(buf, len, "x0");
+        break;
+    }
+}
+
+static int eltwise_emit(cgen *cg, int g, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    const prog_op *o = &gr->ops[op];
+    const prog_tensor *ty = op_tensor(cg, gr, op);
+    int r = ty->rank, nin = o->nin < 3 ? o->nin : 3;
+    char fn[64], f[256];
+    kernel_name(cg, g, op, fn, sizeof fn);
+    eltwise_expr(cg, &gr->par, f, sizeof f);
+    sb_printf(out, "\n/* %s over a box of rank %d. */\nstatic void %s(float *restrict out", o->name, r,
+              fn);
+    for (int k = 0; k < nin; k++)
+        sb_printf(out, ", const float *restrict in%d", k);
+    sb_puts(out, ", const int32_t *ro");
+    for (int k = 0; k < nin; k++)
+        sb_printf(out, ", const int32_t *r%d", k);
+    sb_puts(out, ")\n{\n");
+    const char *uses[3] = {"x0", "x1", "x2"};
+    if (r == 0) {
+        sb_puts(out, "    (void)ro;\n");
+        for (int k = 0; k < nin; k++)
+            sb_printf(out, "    const float %s = in%d[0];\n    (void)r%d;\n", uses[k], k, k);
+        sb_printf(out, "    out[0] = %s;\n}\n", f);
+        return NNP_OK;
+    }
+    unsigned mask[3];
+    for (int k = 0; k < nin; k++) {
+        char P[8], row[8];
+        snprintf(P, sizeof P, "s%d", k);
+        snprintf(row, sizeof row, "r%d", k);
+        sb_printf(out, "    (void)r%d;\n", k);
+        mask[k] = bcast_decl_upto(out, "    ", P, row, op_tensor(cg, gr, gr->bufs[o->in[k]].producer),
+                                  r, r - 1);
+    }
+    sb_printf(out, "    const long E = ro[%d] - ro[%d];\n    long i", 2 * r - 1, r - 1);
+    for (int d = 0; d < r - 1; d++)
+        sb_printf(out, ", d%d", d);
+    sb_puts(out, ";\n    float *restrict y = out;\n");
+    char vars[MAX_RANK][8];
+    const char *vp[MAX_RANK];
+    for (int d = 0; d < r; d++) {
+        snprintf(vars[d], sizeof vars[d], d == r - 1 ? "i" : "d%d", d);
+        vp[d] = vars[d];
+    }
+    char ind[64] = "    ";
+    for (int d = 0; d < r - 1; d++) {
+        sb_printf(out, "%sfor (d%d = 0; d%d < ro[%d] - ro[%d]; d%d++)%s\n", ind, d, d, r + d, d, d,
+                  d == r - 2 ? " {" : "");
+        strcat(ind, "    ");
+    }
+    if (r == 1)
+        sb_puts(out, "    {\n");
+    for (int k = 0; k < nin; k++) {
+        char P[8], base[200];
+        snprintf(P, sizeof P, "s%d", k);
+        bcast_index(base, sizeof base, P, mask[k], vp, 0, r - 1);
+        sb_printf(out, "%sconst float *restrict a%d = in%d + %s;\n", ind, k, k, base);
+    }
+    sb_printf(out, "%sfor (i = 0; i < E; i++) {\n", ind);
+    for (int k = 0; k < nin; k++)
+        sb_printf(out, "%s    const float %s = a%d[%s];\n", ind, uses[k], k,
+                  mask[k] >> (r - 1) & 1 ? "i" : "0");
+    sb_printf(out, "%s    y[i] = %s;\n%s}\n%sy += E;\n", ind, f, ind, ind);
+    sb_puts(out, "    }\n}\n");
+    return NNP_OK;
+}
+
+static void eltwise_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[s->g];
+    const prog_op *o = &gr->ops[op];
+    int nin = o->nin < 3 ? o->nin : 3;
+    char fn[64], dst[160];
+    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_buf_expr(cg, s, o->out, dst, sizeof dst);
+    sb_printf(out, "%s(%s", fn, dst);
+    for (int k = 0; k < nin; k++)
+        arg_buf(cg, s, gr->bufs[o->in[k]].producer, out);
+    arg_row(cg, s, op, out);
+    for (int k = 0; k < nin; k++)
+        arg_row(cg, s, gr->bufs[o->in[k]].producer, out);
+    sb_puts(out, ");\n");
+}
+
+/* ---- Concat ---- */
+
+static int concat_emit(cgen *cg, int g, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    const prog_op *o = &gr->ops[op];
+    int r = op_tensor(cg, gr, op)->rank, ax = gr->par.axis;
+    char fn[64];
+    kernel_name(cg, g, op, fn, sizeof fn);
+    sb_printf(out, "\n/* %s of %d inputs along axis %d. */\nstatic void %s(float *restrict out",
+              o->name, o->nin, ax, fn);
+    for (int k = 0; k < o->nin; k++)
+        sb_printf(out, ", const float *restrict in%d", k);
+    sb_puts(out, ", const int32_t *ro");
+    for (int k = 0; k < o->nin; k++)
+        sb_printf(out, ", const int32_t *r%d", k);
+    sb_puts(out, ")\n{\n    const long outer = 1");
+    for (int d = 0; d < ax; d++) {
+        sb_puts(out, " * ");
+        put_extent(out, "ro", r, d);
+    }
+    sb_puts(out, ";\n    long q;\n    float *restrict y = out;\n");
+    for (int k = 0; k < o->nin; k++) {
+        char row[8];
+        snprintf(row, sizeof row, "r%d", k);
+        sb_printf(out, "    const long n%d = ", k);
+        put_extent(out, row, r, ax);
+        if (ax < r - 1) {
+            sb_puts(out, " * ");
+            put_stride(out, row, r, ax);
+        }
+        sb_puts(out, ";\n");
+    }
+    sb_puts(out, "    for (q = 0; q < outer; q++) {\n");
+    for (int k = 0; k < o->nin; k++)
+        sb_printf(out, "        memcpy(y, in%d + q * n%d, (size_t)n%d * sizeof(float));\n"
+                       "        y += n%d;\n",
+                  k, k, k, k);
+    sb_puts(out, "    }\n}\n");
+    return NNP_OK;
+}
+
+static void concat_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    eltwise_call(cg, s, op, out);
+}
+
+/* ---- Softmax ---- */
+
+static int softmax_emit(cgen *cg, int g, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    int r = op_tensor(cg, gr, op)->rank, ax = gr->par.axis;
+    char fn[64];
+    cg->features |= RT_EXP;
+    kernel_name(cg, g, op, fn, sizeof fn);
+    sb_printf(out, "\n/* %s from axis %d%s. */\nstatic void %s(float *restrict out, "
+                   "const float *restrict in, const int32_t *ro)\n{\n    const long outer = 1",
+              gr->ops[op].name, ax, gr->par.legacy_softmax ? " (opset < 13: every axis after it too)" : "",
+              fn);
+    for (int d = 0; d < ax; d++) {
+        sb_puts(out, " * ");
+        put_extent(out, "ro", r, d);
+    }
+    sb_puts(out, ";\n    const long len = ");
+    if (gr->par.legacy_softmax) {
+        sb_puts(out, "1");
+        for (int d = ax; d < r; d++) {
+            sb_puts(out, " * ");
+            put_extent(out, "ro", r, d);
+        }
+        sb_puts(out, ", stride = 1;\n");
+    } else {
+        put_extent(out, "ro", r, ax);
+        sb_puts(out, ", stride = ");
+        put_stride(out, "ro", r, ax);
+        sb_puts(out, ";\n");
+    }
+    sb_puts(out, "    long q, s, i;\n"
+                 "    for (q = 0; q < outer; q++)\n"
+                 "        for (s = 0; s < stride; s++) {\n"
+                 "            const float *restrict x = in + q * len * stride + s;\n"
+                 "            float *restrict y = out + q * len * stride + s;\n"
+                 "            float mx = -INFINITY;\n"
+                 "            double sum = 0;\n"
+                 "            for (i = 0; i < len; i++)\n"
+                 "                mx = x[i * stride] > mx ? x[i * stride] : mx;\n"
+                 "            for (i = 0; i < len; i++) {\n"
+                 "                y[i * stride] = nnp_expf(x[i * stride] - mx);\n"
+                 "                sum += y[i * stride];\n"
+                 "            }\n"
+                 "            for (i = 0; i < len; i++)\n"
+                 "                y[i * stride] = (float)(y[i * stride] / sum);\n"
+                 "        }\n}\n");
+    return NNP_OK;
+}
+
+static void softmax_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[s->g];
+    const prog_op *o = &gr->ops[op];
+    char fn[64], dst[160];
+    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_buf_expr(cg, s, o->out, dst, sizeof dst);
+    sb_printf(out, "%s(%s", fn, dst);
+    arg_buf(cg, s, gr->bufs[o->in[0]].producer, out);
+    arg_row(cg, s, op, out);
+    sb_puts(out, ");\n");
+}
+
+/* ---- the table ---- */
+
+typedef struct kernel_desc {
+    int (*emit)(cgen *cg, int g, int op, strbuf *out);
+    void (*call)(const cgen *cg, const cg_site *s, int op, strbuf *out);
+} kernel_desc;
+
+static const kernel_desc compute_kernels[GK_COUNT] = {
+    [GK_CONV] = {conv_emit, conv_call},
+    [GK_POOL] = {pool_emit, pool_call},
+    [GK_GLOBALPOOL] = {globalpool_emit, globalpool_call},
+    [GK_GEMM] = {gemm_emit, gemm_call},
+    [GK_ELTWISE] = {eltwise_emit, eltwise_call},
+    [GK_CONCAT] = {concat_emit, concat_call},
+    [GK_SOFTMAX] = {softmax_emit, softmax_call},
+    [GK_WHOLE] = {cg_whole_kernel, cg_whole_call},
+};
+
+static const kernel_desc fused_pool = {pool_emit, pool_call};
+
+static const kernel_desc *kernel_of(const prog_group *gr, int op)
+{
+    if (gr->ops[op].kind == POP_POOL)
+        return &fused_pool;
+    if (gr->ops[op].kind == POP_COMPUTE && compute_kernels[gr->kind].emit)
+        return &compute_kernels[gr->kind];
+    return NULL;
+}
+
+int cg_kernels(cgen *cg, int g, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    for (int o = 0; o < gr->nops; o++) {
+        if (gr->ops[o].kind != POP_COMPUTE && gr->ops[o].kind != POP_POOL)
+            continue;
+        const kernel_desc *k = kernel_of(gr, o);
+        if (!k)
+            return err_set(cg->e, NNP_UNSUPPORTED, "%s: no C kernel for a %s group", gr->name,
+                           group_kind_name(gr->kind));
+        int rc = k->emit(cg, g, o, out);
+        if (rc)
+            return rc;
+    }
+    return NNP_OK;
+}
+
+void cg_kernel_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    const kernel_desc *k = kernel_of(&cg->p->groups[s->g], op);
+    if (k)
+        k->call(cg, s, op, out);
+}
