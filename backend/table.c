@@ -125,6 +125,55 @@ static void grid_print(const grid *g, int rule_after, const char *indent, strbuf
         out->failed = 1;
 }
 
+/* ---- text that wraps at PAGE_W ---- */
+
+typedef struct para {
+    strbuf *out;
+    int col, indent;
+} para;
+
+static void para_start(para *p, strbuf *out, const char *head, int indent)
+{
+    p->out = out;
+    p->indent = indent;
+    p->col = (int)strlen(head);
+    sb_puts(out, head);
+}
+
+/* Appends sep and word; when the line would pass PAGE_W, sep's punctuation
+ * ends the line and the word starts the next, at the indent. */
+static void para_word(para *p, const char *sep, const char *word)
+{
+    int len = (int)(strlen(sep) + strlen(word));
+    if (p->col + len > PAGE_W && p->col > p->indent) {
+        for (; *sep && *sep != ' '; sep++)
+            sb_putc(p->out, *sep);
+        sb_printf(p->out, "\n%*s", p->indent, "");
+        p->col = p->indent;
+        sep = "";
+    }
+    sb_printf(p->out, "%s%s", sep, word);
+    p->col += (int)(strlen(sep) + strlen(word));
+}
+
+/* Words of text separated by single spaces. */
+static void para_text(para *p, const char *text)
+{
+    char word[256];
+    while (*text) {
+        while (*text == ' ')
+            text++;
+        int n = 0;
+        while (text[n] && text[n] != ' ' && n < (int)sizeof word - 1)
+            n++;
+        if (!n)
+            break;
+        snprintf(word, sizeof word, "%.*s", n, text);
+        para_word(p, " ", word);
+        text += n;
+    }
+}
+
 /* ---- the modulo reservation table ---- */
 
 /* What the table needs of one loop: its kernel ops, each one's lane,
@@ -320,16 +369,24 @@ static void stage_lists(const mrt *m, strbuf *out)
     const prog_group *gr = &m->pl->p->groups[m->g];
     const plan_loop *lp = &m->pl->loops[m->g];
     for (int64_t s = 0; s < lp->stage_count; s++) {
-        sb_printf(out, "  stage %lld, cycles %lld-%lld of a tile:", (long long)s,
-                  (long long)(s * m->ii), (long long)((s + 1) * m->ii - 1));
-        int any = 0;
-        for (int64_t t = s * m->ii; t < (s + 1) * m->ii; t++) /* by offset */
-            for (int o = 0; o < gr->nops; o++)
-                if (m->lane[o] >= 0 && lp->offset[o] == t) {
-                    sb_printf(out, " %s", gr->ops[o].name);
-                    any = 1;
-                }
-        sb_puts(out, any ? "\n" : " (nothing starts)\n");
+        char head[96];
+        snprintf(head, sizeof head, "  stage %lld, cycles %lld-%lld of a tile:", (long long)s,
+                 (long long)(s * m->ii), (long long)((s + 1) * m->ii - 1));
+        para pa;
+        para_start(&pa, out, head, 4);
+        /* The stage's ops by offset: insertion sort, loops have few ops. */
+        int idx[64], n = 0;
+        for (int o = 0; o < gr->nops && n < 64; o++) {
+            if (m->lane[o] < 0 || lp->offset[o] / m->ii != s)
+                continue;
+            int k = n++;
+            for (; k > 0 && lp->offset[idx[k - 1]] > lp->offset[o]; k--)
+                idx[k] = idx[k - 1];
+            idx[k] = o;
+        }
+        for (int k = 0; k < n; k++)
+            para_word(&pa, " ", gr->ops[idx[k]].name);
+        sb_puts(out, n ? "\n" : " (nothing starts)\n");
     }
 }
 
@@ -427,16 +484,25 @@ static void loop_stats(const mrt *m, strbuf *out)
     sb_printf(out, "  trips   %lld tiles, cycles %s-%s (%s)\n", (long long)lp->trips,
               emit_cycles(lp->start, a), emit_cycles(lp->end, b),
               emit_cycles(lp->end - lp->start, c));
-    sb_puts(out, "  copies ");
-    for (int k = 0; k < gr->nbufs; k++)
-        sb_printf(out, "%s %s %d", k ? "," : "", gr->bufs[k].name, lp->copies[k]);
-    sb_puts(out, "\n  memory ");
-    for (int q = 0, n = 0; q < POOL_COUNT; q++)
-        if (lp->working_set[q] > 0)
-            sb_printf(out, "%s %s %s of %s bytes", n++ ? "," : "", mem_pool_name((mem_pool)q),
+    para pa;
+    para_start(&pa, out, "  copies  ", 10);
+    for (int k = 0; k < gr->nbufs; k++) {
+        char item[64];
+        snprintf(item, sizeof item, "%s %d", gr->bufs[k].name, lp->copies[k]);
+        para_word(&pa, k ? ", " : "", item);
+    }
+    sb_putc(out, '\n');
+    const char *head = "  memory  ";
+    for (int q = 0; q < POOL_COUNT; q++)
+        if (lp->working_set[q] > 0) {
+            sb_printf(out, "%s%s %s of %s bytes\n", head, mem_pool_name((mem_pool)q),
                       emit_cycles(lp->working_set[q], a),
                       emit_cycles(target_capacity(p->t, (mem_pool)q), b));
-    sb_printf(out, "\n  why     %s\n", lp->why[0] ? lp->why : "-");
+            head = "          ";
+        }
+    para_start(&pa, out, "  why    ", 10);
+    para_text(&pa, lp->why[0] ? lp->why : "-");
+    sb_putc(out, '\n');
 }
 
 static void outside_ops(const mrt *m, strbuf *out)

@@ -6,6 +6,8 @@ Relu on a 1x2x6x6 input: on the target in viz_target.json it lowers to a
 handful of tiles whose costs are small enough to check by hand.
 convpool.json: the same Conv followed by a 2x2 MaxPool, so the program has
 a fused pool op on the vector unit.
+escape.json: the Conv with node and tensor names full of characters that
+XML, DOT and JSON must escape.
 
 Run with Debian's python3 (onnx 1.12, numpy): /usr/bin/python3 make_fixtures.py
 """
@@ -19,13 +21,13 @@ from onnx import TensorProto, helper, numpy_helper
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def conv_nodes():
+def conv_nodes(name="conv", out="c"):
     rng = np.random.default_rng(5)
     w = numpy_helper.from_array(rng.standard_normal((4, 2, 3, 3)).astype(np.float32), "w")
     b = numpy_helper.from_array(rng.standard_normal(4).astype(np.float32), "b")
-    conv = helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv",
+    conv = helper.make_node("Conv", ["x", "w", "b"], [out], name=name,
                             kernel_shape=[3, 3], pads=[1, 1, 1, 1])
-    relu = helper.make_node("Relu", ["c"], ["r"], name="relu")
+    relu = helper.make_node("Relu", [out], ["r"], name="relu")
     return [conv, relu], [w, b]
 
 
@@ -48,6 +50,8 @@ def main():
     nodes.append(helper.make_node("MaxPool", ["r"], ["p"], name="pool", kernel_shape=[2, 2],
                                   strides=[2, 2]))
     save("convpool", nodes, inits, "p", [1, 4, 3, 3])
+    nodes, inits = conv_nodes(name='c<1> & "x"', out="t<'&'>")
+    save("escape", nodes, inits, "r", [1, 4, 6, 6])
 
 
 if __name__ == "__main__":
