@@ -827,7 +827,10 @@ static int search_grid(search *s, int split_red, nnp_err *e)
     reds[0] = gr->red >= 0 ? gr->loops[gr->red].extent : 1;
     if (split_red && gr->red >= 0)
         nred = tile_sizes(gr->loops[gr->red].extent, reds);
-    for (int r = split_red ? 1 : 0; r < nred; r++)
+    /* Split reductions descend from the largest: a few sizes past the
+     * first that fits are enough (smaller ones only add partial sums). */
+    int after_fit = 0;
+    for (int r = split_red ? 1 : 0; r < nred && after_fit < 3; r++, after_fit += s->have_best)
         for (int i = 0; i < noc; i++)
             for (int oc_outer = 1; oc_outer >= 0; oc_outer--) {
                 cand cd;
