@@ -8,19 +8,25 @@
  *              used (the first `copies` segments), in the plan's order;
  *   prologue:  iterations 0 .. SC-2, straight-line, each running only the
  *              stages whose tile exists (the pipeline filling);
- *   kernel:    `for (k = SC-1; k < T; k++)`, every op once, on tile
- *              k - stage, in the order of its cycle within the II (older
- *              tiles first on a tie, then body order), so the DMA of a
- *              later tile is issued before the compute of the current one
- *              exactly as scheduled;
+ *   kernel:    `for (k = SC-1; k < T; k++)`, every op once, in the
+ *              order of its issue cycle within the II;
  *   epilogue:  iterations T .. T+SC-2, straight-line (the pipeline draining).
+ * Program order follows the schedule's time line as a CPU driving a DMA
+ * engine sees it: a transfer is issued at its start (START returns at
+ * once), a computation at its end (the CPU is busy until then). So every
+ * transfer that the schedule runs under a computation (the next tile's
+ * loads, the previous tile's store) is issued before that computation.
+ * Issue stage = issue cycle / II; kernel iteration k runs each op on tile
+ * k - issue stage; ties go computation first, then older tile, then body
+ * order.
  * Straight-line iterations know their tile, so their copy numbers, rows
  * and reduction flags are constants; inside the kernel they are small
  * expressions of t. An op that skips tiles (t % period != phase) is
  * guarded. The modulo schedule makes this order valid whatever the exact
  * start times: a dependence from tile i to tile i+d satisfies
- * offset(to) + d*II >= offset(from) + latency, so `to` lands in a later
- * iteration or later in the same one.
+ * offset(to) + d*II >= offset(from) + latency(from), so the issue cycle
+ * of `to` is at least that of `from` and it lands in a later iteration or
+ * later in the same one.
  *
  * Loads outside the kernel (weights reused along a segment of tiles) fill
  * their buffer once per segment; the plan issues each as early as its
@@ -60,17 +66,43 @@ typedef struct loop_info {
     int *instance;       /* per op: the unit instance the plan uses */
 } loop_info;
 
+/* The op's stage in the modulo schedule (for the comments). */
 static int64_t stage_of(const loop_info *li, int op)
 {
     return li->lp->offset[op] / li->ii;
 }
 
+static int is_dma(const prog_op *o)
+{
+    return o->kind != POP_COMPUTE && o->kind != POP_POOL;
+}
+
+/* Where an op goes in program order, in cycles of its iteration: a DMA
+ * transfer where it starts (START returns at once), a computation where it
+ * ends (the CPU is busy until then). So every transfer the schedule starts
+ * while a computation runs is issued before it, and runs under it. */
+static int64_t issue_at(const loop_info *li, int op)
+{
+    const prog_op *o = &li->gr->ops[op];
+    return li->lp->offset[op] + (is_dma(o) ? 0 : o->cycles);
+}
+
+/* The iteration offset of op in the expansion: in kernel iteration k it
+ * works on tile k - issue_stage. */
+static int64_t issue_stage(const loop_info *li, int op)
+{
+    return issue_at(li, op) / li->ii;
+}
+
 static int issue_cmp(const loop_info *li, int a, int b)
 {
-    int64_t ca = li->lp->offset[a] % li->ii, cb = li->lp->offset[b] % li->ii;
+    int64_t ca = issue_at(li, a) % li->ii, cb = issue_at(li, b) % li->ii;
     if (ca != cb)
         return ca < cb ? -1 : 1;
-    int64_t sa = stage_of(li, a), sb = stage_of(li, b);
+    int da = is_dma(&li->gr->ops[a]), db = is_dma(&li->gr->ops[b]);
+    if (da != db)
+        return da ? 1 : -1; /* a computation ending as a transfer starts comes first */
+    int64_t sa = issue_stage(li, a), sb = issue_stage(li, b);
     if (sa != sb)
         return sa > sb ? -1 : 1; /* an older tile first */
     return a < b ? -1 : a > b;
@@ -132,7 +164,7 @@ static int loop_init(cgen *cg, int g, loop_info *li)
             k--;
         }
         li->order[k] = o;
-        li->sc = max64(li->sc, stage_of(li, o) + 1);
+        li->sc = max64(li->sc, issue_stage(li, o) + 1);
     }
     for (int k = 0; k < li->norder; k++)
         li->pos[li->order[k]] = k;
@@ -146,8 +178,8 @@ static int loop_init(cgen *cg, int g, loop_info *li)
             int x = bf->readers[r], y = li->after[o];
             if (li->pos[x] < 0)
                 continue;
-            if (y < 0 || stage_of(li, x) > stage_of(li, y) ||
-                (stage_of(li, x) == stage_of(li, y) && li->pos[x] > li->pos[y]))
+            if (y < 0 || issue_stage(li, x) > issue_stage(li, y) ||
+                (issue_stage(li, x) == issue_stage(li, y) && li->pos[x] > li->pos[y]))
                 li->after[o] = x;
         }
     }
@@ -251,7 +283,7 @@ static void mrt_comment(const cgen *cg, const loop_info *li, strbuf *out)
         refill(cg, li, o, &copies, &per);
         sb_printf(out, " *   outside the kernel: %s, once per %lld tiles into %d cop%s; ", gr->ops[o].name,
                   (long long)gr->ops[o].period, copies, copies == 1 ? "y" : "ies");
-        if (li->after[o] >= 0)
+        if (li->after[o] >= 0 && gr->ops[o].period < li->trips)
             sb_printf(out, "issued after %s has read the copy it refills\n",
                       gr->ops[li->after[o]].name);
         else
@@ -269,8 +301,7 @@ static void loop_comment(const cgen *cg, const loop_info *li, strbuf *out)
     for (int k = 0; k < gr->nnodes; k++) {
         char lb[128];
         node_label(cg->p->g, gr->nodes[k], lb, sizeof lb);
-        sb_printf(out, "%s %s (%s)", k ? " +" : "", cg_comment_safe(lb, nm, sizeof nm),
-                  op_table[cg->p->g->nodes[gr->nodes[k]].op].name);
+        sb_printf(out, "%s %s", k ? " +" : "", cg_comment_safe(lb, nm, sizeof nm));
     }
     sb_printf(out, " -> '%s' [", cg_comment_safe(y->name, tn, sizeof tn));
     for (int d = 0; d < y->rank; d++)
@@ -431,7 +462,7 @@ static int emit_kernel_op(const cgen *cg, const loop_info *li, int op, strbuf *o
     const prog_op *o = &li->gr->ops[op];
     char cond[160];
     snprintf(cond, sizeof cond, "t %% %lld == %lld", (long long)o->period, (long long)o->phase);
-    if (kernel_block(cg, li, op, stage_of(li, op), o->period > 1 ? cond : NULL, out))
+    if (kernel_block(cg, li, op, issue_stage(li, op), o->period > 1 ? cond : NULL, out))
         return -1;
     for (int x = 0; x < li->gr->nops; x++) {
         if (li->after[x] != op)
@@ -442,7 +473,7 @@ static int emit_kernel_op(const cgen *cg, const loop_info *li, int op, strbuf *o
         snprintf(cond, sizeof cond, "t < %lld && t %% %lld == %lld && t >= %lld",
                  (long long)li->trips, (long long)ox->period, (long long)ox->phase,
                  (long long)(cb->first + cb->copies * cb->period));
-        if (kernel_block(cg, li, x, stage_of(li, op) - lead, cond, out))
+        if (kernel_block(cg, li, x, issue_stage(li, op) - lead, cond, out))
             return -1;
     }
     return 0;
@@ -454,7 +485,7 @@ static void emit_iteration(const cgen *cg, const loop_info *li, int64_t k, strbu
     sb_printf(out, "    /* iteration %lld */\n", (long long)k);
     for (int i = 0; i < li->norder; i++) {
         int op = li->order[i];
-        int64_t tile = k - stage_of(li, op);
+        int64_t tile = k - issue_stage(li, op);
         if (tile >= 0 && tile < li->trips && prog_op_active(&li->gr->ops[op], tile))
             emit_fixed(cg, li, op, tile, out);
         for (int x = 0; x < li->gr->nops; x++) {
@@ -527,7 +558,7 @@ int cg_group(cgen *cg, int g, strbuf *out)
     if (kernel) {
         sb_printf(out, "    /* kernel: iteration k issues");
         for (int i = 0; i < li.norder; i++) {
-            int64_t st = stage_of(&li, li.order[i]);
+            int64_t st = issue_stage(&li, li.order[i]);
             sb_printf(out, "%s %s(k%s", i ? "," : "", gr->ops[li.order[i]].name, st ? "-" : "");
             if (st)
                 sb_printf(out, "%lld", (long long)st);

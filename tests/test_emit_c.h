@@ -152,8 +152,9 @@ static void tc_rule(strbuf *mk, const tcase *c, const char *exe, const char *cc,
 }
 
 /* Runs dir/exe on the inputs and checks every output against the
- * reference within 1e-5 (abs + rel). */
-static void tc_check(const tcase *c, const char *exe, const char *extra)
+ * reference within 1e-5 (abs + rel); *stderr_out (may be NULL) receives
+ * what it printed on stderr (caller frees). */
+static void tc_check_err(const tcase *c, const char *exe, const char *extra, char **stderr_out)
 {
     char cmd[8192], path[1200];
     int n = snprintf(cmd, sizeof cmd, "cd %s && ./%s%s%s", c->dir, exe, extra ? " " : "",
@@ -166,7 +167,10 @@ static void tc_check(const tcase *c, const char *exe, const char *extra)
     int st = run_cmd(cmd, NULL, &err);
     cr_assert_eq(st, 0, "%s: %s exited with %d:\n%.3000s", c->name, exe, st, err ? err : "");
     cr_assert(!err || !strstr(err, "runtime error"), "%s: %s reported:\n%.3000s", c->name, exe, err);
-    free(err);
+    if (stderr_out)
+        *stderr_out = err;
+    else
+        free(err);
     for (int k = 0; k < c->g->noutputs; k++) {
         float *got = NULL;
         snprintf(path, sizeof path, "%s/%s.out%d.bin", c->dir, exe, k);
@@ -176,6 +180,11 @@ static void tc_check(const tcase *c, const char *exe, const char *extra)
                      c->name, exe, k, bad, bad >= 0 ? got[bad] : 0.0, bad >= 0 ? c->ref[k][bad] : 0.0);
         free(got);
     }
+}
+
+static void tc_check(const tcase *c, const char *exe, const char *extra)
+{
+    tc_check_err(c, exe, extra, NULL);
 }
 
 #endif
