@@ -55,7 +55,7 @@ static void print_loops(const prog_group *gr)
 static void print_ops(const program *p, const prog_group *gr)
 {
     printf("  %-3s %-12s %-12s %-8s %8s %12s %12s %14s %14s\n", "#", "op", "kind", "unit",
-           "period", "cycles", "bytes", "total cycles", "total bytes");
+           "period", "max cycles", "max bytes", "total cycles", "total bytes");
     for (int i = 0; i < gr->nops; i++) {
         const prog_op *o = &gr->ops[i];
         printf("  %-3d %-12s %-12s %-8s %8" PRId64 " %12" PRId64 " %12" PRId64 " %14" PRId64
@@ -72,10 +72,13 @@ static void print_memory(const program *p, const prog_group *gr)
         printf(" %s %" PRId64 "B x%d (%s)%s", gr->bufs[b].name, gr->bufs[b].bytes,
                gr->bufs[b].copies, mem_pool_name(gr->bufs[b].pool), b + 1 < gr->nbufs ? "," : "");
     printf("\n  working set:");
+    const char *sep = " ";
     for (int q = 0; q < POOL_COUNT; q++)
-        if (gr->rep.working_set[q] > 0)
-            printf(" %s %" PRId64 " of %" PRId64 " bytes", mem_pool_name((mem_pool)q),
+        if (gr->rep.working_set[q] > 0) {
+            printf("%s%s %" PRId64 " of %" PRId64 " bytes", sep, mem_pool_name((mem_pool)q),
                    gr->rep.working_set[q], target_capacity(p->t, (mem_pool)q));
+            sep = ", ";
+        }
     printf("\n");
 }
 
