@@ -182,7 +182,23 @@ typedef struct epi_step {
     int node;   /* the graph node it comes from */
 } epi_step;
 
-/* What the compute (and pool) ops compute, per group kind. */
+/* What the compute (and pool) ops compute, per group kind. Operands are
+ * the buffers of the load ops, found by kind and arg; tests/tile_interp.c
+ * is an executable reference for all of this.
+ *   GK_CONV: on the first reduction step the accumulator starts at the
+ *     bias (or 0), every step adds its input channels' taps (padding taps
+ *     skipped), and the last step applies epi[] in order; the pool op then
+ *     pools the accumulator box (positions outside the Conv output are
+ *     padding). Weights and bias may be folded constants.
+ *   GK_GEMM: the same with Y = alpha * sum + beta * C at the last step.
+ *   GK_POOL, GK_GLOBALPOOL: max or average; the global average divides
+ *     the sum over all reduction steps by the spatial size at the last.
+ *   GK_ELTWISE: load arg k is input k (broadcast); BatchNormalization is
+ *     x * scale + shift with per-channel constants as load-weight (scale)
+ *     and load-bias (shift).
+ *   GK_CONCAT: load arg k is input k; GK_SOFTMAX: over axes from `axis`
+ *     (legacy) or along `axis`; GK_WHOLE: op_table[op].run on whole
+ *     tensors. */
 typedef struct group_params {
     window conv;          /* GK_CONV: the Conv's window */
     int64_t conv_group;   /* GK_CONV: Conv's group attribute */
