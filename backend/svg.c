@@ -306,15 +306,26 @@ int emit_svg(const plan *pl, const emit_options *o, strbuf *out, nnp_err *e)
         sb_printf(out, "<rect class=\"lane\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>\n", LEFT,
                   lane_y(li) + 1, SVG_W - LEFT - RIGHT, LANE_H - 2);
     axis(&v, TOP, lanes_end + 4);
+    int64_t *busy = xcalloc((size_t)tl.nlanes + 1, sizeof(int64_t));
+    int top = 0;
     for (int li = 0; li < tl.nlanes; li++) {
-        int y = lane_y(li) + LANE_H / 2 + 4;
-        sb_printf(out, "<text x=\"12\" y=\"%d\">", y);
+        sb_printf(out, "<text x=\"12\" y=\"%d\">", lane_y(li) + LANE_H / 2 + 4);
         xml_text(out, tl.lanes[li].name);
         sb_puts(out, "</text>\n");
-        int64_t busy = lane_bars(&v, li);
-        sb_printf(out, "<text x=\"%d\" y=\"%d\">%.1f%%</text>\n", SVG_W - RIGHT + 8, y,
-                  100.0 * (double)busy / (double)(v.to - v.from));
+        int64_t b = lane_bars(&v, li);
+        if (busy)
+            busy[li] = b;
+        if (busy && b > busy[top])
+            top = li;
     }
+    /* Each lane's busy share; the busiest, the bottleneck, in bold. */
+    for (int li = 0; busy && li < tl.nlanes; li++)
+        sb_printf(out, "<text x=\"%d\" y=\"%d\"%s>%.1f%%</text>\n", SVG_W - RIGHT + 8,
+                  lane_y(li) + LANE_H / 2 + 4, li == top ? " font-weight=\"bold\"" : "",
+                  100.0 * (double)busy[li] / (double)(v.to - v.from));
+    if (!busy)
+        out->failed = 1;
+    free(busy);
     legend(&v, lanes_end + 46);
     sb_puts(out, "</svg>\n");
     timeline_free(&tl);

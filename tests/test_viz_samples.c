@@ -275,6 +275,26 @@ Test(viz_svg, zoom_draws_only_the_window)
     viz_unload(&f);
 }
 
+/* tools/render_svg.sh, which made the README's picture, makes a PNG. */
+Test(viz_svg, the_render_script_makes_a_png)
+{
+    if (run_cmd("command -v rsvg-convert >/dev/null", NULL, NULL) != 0)
+        cr_skip_test("rsvg-convert is not installed (Debian: librsvg2-bin)");
+    char png[600], cmd[2000], model[512], *out = NULL, *err = NULL;
+    snprintf(png, sizeof png, "%s/s.png", temp_dir());
+    snprintf(model, sizeof model, "%s", src_path("samples/resblock.json"));
+    snprintf(cmd, sizeof cmd, "NNPIPE='%s' ZOOM=1 '%s' '%s' '%s' --scheduler list", NNP_CLI,
+             src_path("tools/render_svg.sh"), model, png);
+    cr_assert_eq(run_cmd(cmd, &out, &err), 0, "%s", err);
+    FILE *f = fopen(png, "rb");
+    cr_assert_not_null(f);
+    unsigned char sig[8] = {0};
+    cr_assert_eq(fread(sig, 1, 8, f), 8);
+    fclose(f);
+    cr_assert(!memcmp(sig, "\x89PNG\r\n\x1a\n", 8), "a PNG file");
+    free(out), free(err);
+}
+
 /* ---- table ---- */
 
 typedef struct col {
