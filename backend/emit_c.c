@@ -341,6 +341,7 @@ static int groups_code(cgen *cg, strbuf *tables, strbuf *code)
     for (int g = 0; g < cg->p->ngroups && !rc; g++) {
         if (!has_code(cg->p, g))
             continue;
+        cg->features |= RT_MOVE;
         cg_rows rows = {0};
         rc = cg_tables(cg, g, &rows);
         if (!rc)
@@ -356,9 +357,7 @@ static int groups_code(cgen *cg, strbuf *tables, strbuf *code)
 
 static void memory_arrays(const cgen *cg, strbuf *out)
 {
-    int any = 0;
-    for (int g = 0; g < cg->p->ngroups; g++)
-        any |= has_code(cg->p, g);
+    int any = (cg->features & RT_MOVE) != 0;
     sb_puts(out, "\n/* ---- memory ---- */\n");
     cg_layout_comment(cg, out);
     if (any)

@@ -14,6 +14,7 @@
 enum {
     RT_EXP = 1u << 0,  /* nnp_expf: sigmoid, softmax */
     RT_SQRT = 1u << 1, /* nnp_sqrtf: BatchNormalization with computed parameters */
+    RT_MOVE = 1u << 2, /* the DMA macros, nnp_move/pad/load/store: any tile loop */
 };
 
 /* Where a main-memory tensor's data lives in the generated code. */

@@ -467,14 +467,15 @@ static int globalpool_emit(cgen *cg, int g, int op, strbuf *out)
                      "        }\n"
                      "    (void)last;\n}\n");
     else
-        sb_printf(out, "            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;\n"
-                       "            for (i = 0; i + 4 <= P; i += 4) {\n"
+        sb_printf(out, "            const long P4 = P - P %% 4;\n"
+                       "            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;\n"
+                       "            for (i = 0; i < P4; i += 4) {\n"
                        "                s0 += x[i];\n"
                        "                s1 += x[i + 1];\n"
                        "                s2 += x[i + 2];\n"
                        "                s3 += x[i + 3];\n"
                        "            }\n"
-                       "            for (; i < P; i++)\n"
+                       "            for (i = P4; i < P; i++)\n"
                        "                s0 += x[i];\n"
                        "            s0 = (s0 + s1) + (s2 + s3);\n"
                        "            *a = first ? (float)s0 : *a + (float)s0;\n"
@@ -821,7 +822,7 @@ static int concat_emit(cgen *cg, int g, int op, strbuf *out)
         sb_puts(out, " * ");
         put_extent(out, "ro", r, d);
     }
-    sb_puts(out, ";\n    long q;\n    float *restrict y = out;\n");
+    sb_puts(out, ";\n    long q;\n    float *restrict y = out;\n    (void)ro;\n");
     for (int k = 0; k < o->nin; k++) {
         char row[8];
         snprintf(row, sizeof row, "r%d", k);
@@ -844,7 +845,18 @@ static int concat_emit(cgen *cg, int g, int op, strbuf *out)
 
 static void concat_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
 {
-    eltwise_call(cg, s, op, out);
+    const prog_group *gr = &cg->p->groups[s->g];
+    const prog_op *o = &gr->ops[op];
+    char fn[64], dst[160];
+    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_buf_expr(cg, s, o->out, dst, sizeof dst);
+    sb_printf(out, "%s(%s", fn, dst);
+    for (int k = 0; k < o->nin; k++)
+        arg_buf(cg, s, gr->bufs[o->in[k]].producer, out);
+    arg_row(cg, s, op, out);
+    for (int k = 0; k < o->nin; k++)
+        arg_row(cg, s, gr->bufs[o->in[k]].producer, out);
+    sb_puts(out, ");\n");
 }
 
 /* ---- Softmax ---- */

@@ -22,7 +22,7 @@
  *
  * Main memory. Graph inputs are read in place from the caller's pointers;
  * a graph output stored by a group is written straight into the caller's
- * buffer; constants are weight arrays; every other tensor between groups
+ * buffer (also when the output is a Reshape/Flatten/Identity view of it); constants are weight arrays; every other tensor between groups
  * gets a block of one activation arena, placed first fit over its lifetime
  * in group order (from the group storing it to the last group loading it
  * or any alias of it), so short-lived activations share memory. Aliases
@@ -228,6 +228,17 @@ static int graph_index(const int *list, int n, int t)
     return -1;
 }
 
+/* The first graph output that aliases tensor root, or -1. */
+static int output_alias(const program *p, int root)
+{
+    for (int k = 0; k < p->g->noutputs; k++) {
+        const prog_tensor *t = &p->tensors[p->g->outputs[k]];
+        if (t->home == HOME_ALIAS && t->alias_of == root)
+            return k;
+    }
+    return -1;
+}
+
 static int main_layout(cgen *cg)
 {
     const program *p = cg->p;
@@ -250,6 +261,9 @@ static int main_layout(cgen *cg)
                 ct->index = k;
             } else if (gt >= 0 && (k = graph_index(g->outputs, g->noutputs, gt)) >= 0) {
                 ct->how = CS_OUTPUT;
+                ct->index = k;
+            } else if ((k = output_alias(p, i)) >= 0) {
+                ct->how = CS_OUTPUT; /* a graph output is a view of it: store there */
                 ct->index = k;
             } else {
                 int64_t n, bytes, off;

@@ -18,11 +18,13 @@
  * libm so that `cc model.c` links without -lm. */
 #include "emit_c_impl.h"
 
-static const char prelude[] =
+static const char includes[] =
     "#include <math.h>\n"
     "#include <stddef.h>\n"
     "#include <stdint.h>\n"
-    "#include <string.h>\n"
+    "#include <string.h>\n";
+
+static const char prelude[] =
     "\n"
     "/* Data movement. Define these before compiling to drive a real DMA engine:\n"
     " *   NNPIPE_DMA_START(dst, src, bytes, channel)\n"
@@ -231,9 +233,12 @@ static const char sqrt_text[] =
 
 void cg_runtime(const cgen *cg, strbuf *out)
 {
-    sb_puts(out, prelude);
-    sb_puts(out, move_text);
-    sb_puts(out, pad_text);
+    sb_puts(out, includes);
+    if (cg->features & RT_MOVE) {
+        sb_puts(out, prelude);
+        sb_puts(out, move_text);
+        sb_puts(out, pad_text);
+    }
     if (cg->features & RT_EXP)
         sb_puts(out, exp_text);
     if (cg->features & RT_SQRT)
