@@ -23,6 +23,13 @@
  * memory, and only ops that cannot start would free it. Deciding whether a
  * memory-feasible order exists is NP-hard (it contains register
  * sufficiency), so the policy is:
+ *  0. Avoidance, in the greedy pass: a starter (an op that reads no buffer,
+ *     so its start never leads to a free - a tile load, say) must leave the
+ *     pool's reserve free, unless the pool is empty. The reserve is the
+ *     largest allocation any reader makes, so the computes and stores that
+ *     turn loaded tiles into freed memory can always take their next step
+ *     in a chain. Starters and readers wait in separate heaps, so a load
+ *     held back by the reserve does not hold up the stores behind it.
  *  1. Up front, a buffer larger than its pool, or an op whose own inputs and
  *     outputs exceed a pool, is infeasible in any order: an error naming it.
  *  2. The greedy pass runs. If it deadlocks, it is thrown away and the
@@ -63,7 +70,10 @@ typedef struct lsched {
     int *npred, *pending;         /* unstarted predecessors; unstarted users of a buffer */
     int64_t *est, *buf_end, *pool_free, *need;
     char *waited;
-    heap *ready;                  /* per resource, plus one for ops without a limited resource */
+    /* Ready ops, two heaps per resource (plus a pair for ops without a
+     * limited resource): readers of buffers, and starters that read none. */
+    heap *ready;
+    int64_t *reserve;             /* per pool: the largest allocation of one reader */
     heap *free_inst;              /* per resource */
     heap events;
     int *alloc_order, nalloc, next_alloc; /* ordered pass: allocators in order */
@@ -74,6 +84,12 @@ typedef struct lsched {
 static int nomem(nnp_err *e)
 {
     return err_set(e, NNP_NOMEM, "out of memory in the list scheduler");
+}
+
+/* A starter reads no buffer: starting it never leads to memory being freed. */
+static int starter(const lsched *s, int v)
+{
+    return s->read_start[v] == s->read_start[v + 1];
 }
 
 static int64_t total_need(const lsched *s, int v, int pool)
@@ -234,6 +250,18 @@ static int index_buffers(lsched *s, nnp_err *e)
     }
     free(pf);
     free(rf);
+    for (int v = 0; v < s->n; v++) { /* the reserve: the largest allocation of one reader */
+        if (starter(s, v))
+            continue;
+        for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++)
+            s->need[p->buffers[s->prod_buf[k]].pool] += p->buffers[s->prod_buf[k]].bytes;
+        for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++) {
+            int q = p->buffers[s->prod_buf[k]].pool;
+            s->reserve[q] = max64(s->reserve[q], s->need[q]);
+        }
+        for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++)
+            s->need[p->buffers[s->prod_buf[k]].pool] = 0;
+    }
     return NNP_OK;
 }
 
@@ -299,7 +327,8 @@ static int push_event(lsched *s, int64_t t, int kind, int idx)
 
 static int heap_of(const lsched *s, int v)
 {
-    return sched_is_limited(s->p, v) ? s->p->ops[v].resource : s->nres;
+    int r = sched_is_limited(s->p, v) ? s->p->ops[v].resource : s->nres;
+    return 2 * r + starter(s, v);
 }
 
 static int reset_run(lsched *s)
@@ -307,7 +336,7 @@ static int reset_run(lsched *s)
     const sched_problem *p = s->p;
     s->events.n = 0;
     for (int r = 0; r <= s->nres; r++) {
-        s->ready[r].n = 0;
+        s->ready[2 * r].n = s->ready[2 * r + 1].n = 0;
         if (r < s->nres)
             s->free_inst[r].n = 0;
     }
@@ -336,15 +365,20 @@ static int reset_run(lsched *s)
     return 0;
 }
 
+/* Do v's output buffers fit? In the greedy pass a starter must also leave
+ * the reserve free, unless the pool is empty (policy step 0 above). */
 static int fits(lsched *s, int v)
 {
     const sched_problem *p = s->p;
-    int ok = 1;
+    int ok = 1, keep = !s->ordered && starter(s, v);
     for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++)
         s->need[p->buffers[s->prod_buf[k]].pool] += p->buffers[s->prod_buf[k]].bytes;
     for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++) {
         int q = p->buffers[s->prod_buf[k]].pool;
-        if (s->need[q] > s->pool_free[q])
+        int64_t room = s->pool_free[q];
+        if (keep && room < p->pools[q].capacity)
+            room -= s->reserve[q];
+        if (s->need[q] > room)
             ok = 0;
     }
     for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++)
@@ -415,24 +449,44 @@ static int allocation_turn(const lsched *s, int v)
     return s->next_alloc < s->nalloc && s->alloc_order[s->next_alloc] == v;
 }
 
-/* One sweep over the resources, starting what can start at t. */
+/* Whether v can start as far as memory and the allocation order go;
+ * counts the first time memory holds it back. */
+static int can_start(lsched *s, int v)
+{
+    if (!allocation_turn(s, v))
+        return 0;
+    if (fits(s, v))
+        return 1;
+    if (!s->waited[v]) {
+        s->waited[v] = 1;
+        s->r->memory_waits++;
+    }
+    return 0;
+}
+
+/* One sweep over the resources, starting what can start at t. Each
+ * resource takes the better head of its two heaps while instances last; a
+ * heap whose head cannot start is done for this sweep (no overtaking inside
+ * a heap), but a stalled starter does not hold up the readers. */
 static int sweep(lsched *s, int64_t t)
 {
     int started = 0;
     for (int r = 0; r <= s->nres; r++) {
-        heap *h = &s->ready[r];
-        while (h->n > 0 && (r == s->nres || s->free_inst[r].n > 0)) {
-            int v = heap_top(h).id;
-            if (!allocation_turn(s, v))
+        heap *h[2] = {&s->ready[2 * r], &s->ready[2 * r + 1]};
+        int open[2] = {1, 1};
+        while (r == s->nres || s->free_inst[r].n > 0) {
+            int k = -1;
+            for (int j = 0; j < 2; j++)
+                if (open[j] && h[j]->n > 0 && (k < 0 || heap_top(h[j]).key < heap_top(h[k]).key))
+                    k = j;
+            if (k < 0)
                 break;
-            if (!fits(s, v)) {
-                if (!s->waited[v]) {
-                    s->waited[v] = 1;
-                    s->r->memory_waits++;
-                }
-                break;
+            int v = heap_top(h[k]).id;
+            if (!can_start(s, v)) {
+                open[k] = 0;
+                continue;
             }
-            heap_pop(h);
+            heap_pop(h[k]);
             if (start_op(s, v, t))
                 return -1;
             started++;
@@ -460,7 +514,7 @@ static void describe_deadlock(lsched *s, int64_t t, char *out, size_t len)
 {
     const sched_problem *p = s->p;
     int best = -1;
-    for (int r = 0; r <= s->nres; r++)
+    for (int r = 0; r < 2 * (s->nres + 1); r++)
         if (s->ready[r].n > 0 && (best < 0 || heap_top(&s->ready[r]).key < s->rank[best]))
             best = heap_top(&s->ready[r]).id;
     if (best < 0 || s->prod_start[best] == s->prod_start[best + 1]) {
@@ -701,7 +755,8 @@ static int setup(lsched *s, const sched_problem *p, list_result *r, nnp_err *e)
     s->buf_end = xcalloc(nb, sizeof *s->buf_end);
     s->pool_free = xcalloc((size_t)p->npools, sizeof *s->pool_free);
     s->need = xcalloc((size_t)p->npools, sizeof *s->need);
-    s->ready = xcalloc((size_t)s->nres + 1, sizeof *s->ready);
+    s->ready = xcalloc(2 * ((size_t)s->nres + 1), sizeof *s->ready);
+    s->reserve = xcalloc((size_t)p->npools, sizeof *s->reserve);
     s->free_inst = xcalloc((size_t)s->nres + 1, sizeof *s->free_inst);
     r->nops = p->nops;
     r->npools = p->npools;
@@ -709,7 +764,7 @@ static int setup(lsched *s, const sched_problem *p, list_result *r, nnp_err *e)
     r->instance = xcalloc(n, sizeof *r->instance);
     r->peak = xcalloc((size_t)p->npools, sizeof *r->peak);
     if (!s->topo || !s->height || !s->rank || !s->npred || !s->est || !s->waited || !s->pending ||
-        !s->buf_end || !s->pool_free || !s->need || !s->ready || !s->free_inst || !r->start ||
+        !s->buf_end || !s->pool_free || !s->need || !s->ready || !s->reserve || !s->free_inst || !r->start ||
         !r->instance || !r->peak)
         return nomem(e);
     return NNP_OK;
@@ -718,12 +773,13 @@ static int setup(lsched *s, const sched_problem *p, list_result *r, nnp_err *e)
 static void teardown(lsched *s)
 {
     sched_adj_free(&s->a);
-    for (int r = 0; s->ready && r <= s->nres; r++)
+    for (int r = 0; s->ready && r < 2 * (s->nres + 1); r++)
         heap_free(&s->ready[r]);
     for (int r = 0; s->free_inst && r <= s->nres; r++)
         heap_free(&s->free_inst[r]);
     heap_free(&s->events);
     free(s->ready);
+    free(s->reserve);
     free(s->free_inst);
     free(s->topo);
     free(s->height);

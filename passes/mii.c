@@ -64,13 +64,15 @@ typedef struct lp_graph {
     const sched_problem *p;
     const sched_adj *a;
     const int *comp;  /* when set: only edges inside one component */
+    int only;         /* with comp: only edges inside this component (-1: any) */
     int zero_only;    /* only distance-0 edges */
 } lp_graph;
 
 static int follows(const lp_graph *g, int i)
 {
     const sched_edge *ed = &g->p->edges[i];
-    if (g->comp && g->comp[ed->from] != g->comp[ed->to])
+    if (g->comp && (g->comp[ed->from] != g->comp[ed->to] ||
+                    (g->only >= 0 && g->comp[ed->from] != g->only)))
         return 0;
     return !g->zero_only || ed->distance == 0;
 }
@@ -227,7 +229,7 @@ int sched_rec_mii(const sched_problem *p, int64_t *rec_mii, nnp_err *e)
         st = err_set(e, NNP_NOMEM, "out of memory computing RecMII");
         goto done;
     }
-    lp_graph g = {p, &a, comp, 1};
+    lp_graph g = {p, &a, comp, -1, 1};
     if (has_positive_cycle(&g, 0, val, &w)) {
         char msg[600];
         describe_zero_cycle(p, comp, msg, sizeof msg);
@@ -268,7 +270,7 @@ static int paths_at(const sched_problem *p, int64_t ii, int reverse, int64_t *va
     if (work_alloc(&w, p->nops)) {
         st = err_set(e, NNP_NOMEM, "out of memory computing longest paths");
     } else {
-        lp_graph g = {p, &a, NULL, 0};
+        lp_graph g = {p, &a, NULL, -1, 0};
         if (longest(&g, ii, reverse, val, &w))
             st = err_set(e, NNP_INTERNAL, "longest paths at II=%" PRId64 ": a positive cycle "
                          "remains (II below RecMII)", ii);
@@ -286,4 +288,46 @@ int sched_asap(const sched_problem *p, int64_t ii, int64_t *asap, nnp_err *e)
 int sched_height(const sched_problem *p, int64_t ii, int64_t *height, nnp_err *e)
 {
     return paths_at(p, ii, 1, height, e);
+}
+
+/* The same binary search, once per component with an internal edge, on
+ * that component's edges only. */
+int sched_component_rec_mii(const sched_problem *p, const sched_adj *a, const int *comp,
+                            int ncomp, int64_t *rec, nnp_err *e)
+{
+    int64_t *hi = xcalloc((size_t)ncomp, sizeof *hi), *val = xcalloc((size_t)p->nops, sizeof *val);
+    char *cyclic = xcalloc((size_t)ncomp, 1);
+    lp_work w = {0};
+    int st = NNP_OK;
+    if (!hi || !val || !cyclic || work_alloc(&w, p->nops)) {
+        st = err_set(e, NNP_NOMEM, "out of memory computing RecMII per component");
+        goto done;
+    }
+    for (int i = 0; i < p->nedges; i++) {
+        const sched_edge *ed = &p->edges[i];
+        int64_t wt = sched_edge_weight(p, i);
+        if (comp[ed->from] != comp[ed->to])
+            continue;
+        cyclic[comp[ed->from]] = 1;
+        if (wt > 0)
+            hi[comp[ed->from]] += wt;
+    }
+    for (int c = 0; c < ncomp; c++) {
+        int64_t lo = 0, top = hi[c];
+        lp_graph g = {p, a, comp, c, 0};
+        while (cyclic[c] && lo < top) {
+            int64_t mid = lo + (top - lo) / 2;
+            if (has_positive_cycle(&g, mid, val, &w))
+                lo = mid + 1;
+            else
+                top = mid;
+        }
+        rec[c] = lo;
+    }
+done:
+    free(hi);
+    free(val);
+    free(cyclic);
+    work_free(&w);
+    return st;
 }

@@ -50,8 +50,9 @@ typedef struct exact {
     int64_t *upper; /* U(v) */
     int64_t *lb;    /* (ncons + 1) rows of n: the least starts at each depth */
     char *fixed;    /* residue chosen */
-    int *lane, *used, *queue;
+    int *lane, *used, *queue, *fcnt;
     char *queued;
+    int64_t *c; /* per edge: latency + delay - II*distance */
     int64_t *height; /* ordering only */
 } exact;
 
@@ -63,16 +64,24 @@ static int64_t mod(int64_t t, int64_t ii)
 
 static int64_t edge_c(const exact *x, int i)
 {
-    return sched_edge_weight(x->p, i) - x->ii * x->p->edges[i].distance;
+    return x->c[i];
 }
 
-/* Raises lb[] along the edges from v until every edge holds. Returns 0 when
- * some op would have to start after its upper bound. */
-static int propagate(exact *x, int64_t *lb, int v)
+/* Raises lb[] along the edges from v until every edge holds. Returns 0
+ * when no completion can be feasible: some op would have to start after its
+ * upper bound, or the relaxations chase each other around a cycle. The
+ * chase is caught by counting, for each op, the ops with a residue on the
+ * walk of relaxations that set its value (fcnt): past nfixed, an op with a
+ * residue repeats on the walk. Its value rose around that cycle, so by at
+ * least II (the residue holds), and the cycle's map commutes with adding II
+ * - it would rise forever. That cuts a hopeless branch after at most nfixed
+ * laps instead of the n laps it takes to reach the upper bounds. */
+static int propagate(exact *x, int64_t *lb, int v, int nfixed)
 {
     int head = 0, len = 1, n = x->n;
     x->queue[0] = v;
     x->queued[v] = 1;
+    x->fcnt[v] = 1;
     int ok = 1;
     while (len > 0) {
         int u = x->queue[head];
@@ -83,12 +92,13 @@ static int propagate(exact *x, int64_t *lb, int v)
             continue; /* drain the queue to clear the flags */
         for (int k = x->a.out_start[u]; k < x->a.out_start[u + 1]; k++) {
             int i = x->a.out_edge[k], w = x->p->edges[i].to;
-            int64_t cand = lb[u] + edge_c(x, i);
+            int64_t cand = lb[u] + x->c[i];
             if (cand <= lb[w])
                 continue;
             if (x->fixed[w])
                 cand += mod(mod(lb[w], x->ii) - cand, x->ii);
-            if (cand > x->upper[w]) {
+            x->fcnt[w] = x->fcnt[u] + x->fixed[w];
+            if (cand > x->upper[w] || x->fcnt[w] > nfixed) {
                 ok = 0;
                 break;
             }
@@ -172,7 +182,7 @@ static int search(exact *x, int depth)
             memcpy(next, lb, (size_t)n * sizeof *lb);
             next[v] = best;
             x->fixed[v] = 1;
-            if (propagate(x, next, v)) {
+            if (propagate(x, next, v, depth + 1)) {
                 if (mrt_place(&x->m, lane, best, occ, v))
                     return -2;
                 x->lane[v] = lane;
@@ -191,21 +201,20 @@ static int search(exact *x, int depth)
     return 0;
 }
 
-/* Branching order: recurrences first, tightest first (the least slack
- * around a cycle through the op: II*distance minus latency+delay), one
- * component at a time so that each cycle closes - and fails - as early as
- * possible; then the other ops. Within that, earliest ASAP, greatest
- * height, lowest index. */
+/* Branching order: recurrences first, the most constraining first (by the
+ * RecMII of the op's component), one component at a time so that each cycle
+ * closes - and fails - as early as possible; then the other ops. Within
+ * that, earliest ASAP, greatest height, lowest index. */
 typedef struct order_key {
-    int64_t slack, asap, height;
+    int64_t rec, asap, height;
     int comp, op;
 } order_key;
 
 static int by_order(const void *pa, const void *pb)
 {
     const order_key *a = pa, *b = pb;
-    if (a->slack != b->slack)
-        return a->slack < b->slack ? -1 : 1;
+    if (a->rec != b->rec)
+        return a->rec > b->rec ? -1 : 1;
     if (a->comp != b->comp)
         return a->comp < b->comp ? -1 : 1;
     if (a->asap != b->asap)
@@ -215,55 +224,22 @@ static int by_order(const void *pa, const void *pb)
     return a->op - b->op;
 }
 
-/* The least slack of a cycle through v: -(longest path from v back to v),
- * or INT64_MAX when v is on no cycle. Bellman-Ford rounds from v; n is
- * small here. */
-static int64_t cycle_slack(const exact *x, int v, int64_t *dist)
-{
-    const sched_problem *p = x->p;
-    for (int u = 0; u < x->n; u++)
-        dist[u] = INT64_MIN;
-    dist[v] = 0;
-    int64_t best = INT64_MIN;
-    for (int round = 0; round < x->n; round++) {
-        int changed = 0;
-        for (int i = 0; i < p->nedges; i++) {
-            int a = p->edges[i].from, b = p->edges[i].to;
-            if (dist[a] == INT64_MIN)
-                continue;
-            int64_t c = dist[a] + edge_c(x, i);
-            if (b == v) {
-                best = c > best ? c : best;
-                continue;
-            }
-            if (c > dist[b]) {
-                dist[b] = c;
-                changed = 1;
-            }
-        }
-        if (!changed)
-            break;
-    }
-    return best == INT64_MIN ? INT64_MAX : -best;
-}
-
-static int sort_order(exact *x)
+static int sort_order(exact *x, nnp_err *e)
 {
     order_key *k = xcalloc((size_t)x->ncons, sizeof *k);
-    int *comp = xcalloc((size_t)x->n, sizeof *comp);
-    int64_t *dist = xcalloc((size_t)x->n, sizeof *dist);
-    int64_t *slack = xcalloc((size_t)x->n, sizeof *slack);
-    int ok = k && comp && dist && slack && !sched_components(x->p, &x->a, comp);
-    if (ok) {
-        for (int v = 0; v < x->n; v++)
-            slack[v] = INT64_MAX;
-        for (int v = 0; v < x->n; v++) { /* a component's slack: its tightest cycle */
-            int64_t s = cycle_slack(x, v, dist);
-            slack[comp[v]] = s < slack[comp[v]] ? s : slack[comp[v]];
-        }
+    int *comp = xcalloc((size_t)x->n, sizeof *comp), ncomp = 0;
+    int64_t *rec = xcalloc((size_t)x->n, sizeof *rec);
+    int st = k && comp && rec && !sched_components(x->p, &x->a, comp)
+                 ? NNP_OK
+                 : err_set(e, NNP_NOMEM, "out of memory for the exact search");
+    for (int v = 0; !st && v < x->n; v++)
+        ncomp = comp[v] + 1 > ncomp ? comp[v] + 1 : ncomp;
+    if (!st)
+        st = sched_component_rec_mii(x->p, &x->a, comp, ncomp, rec, e);
+    if (!st) {
         for (int i = 0; i < x->ncons; i++) {
             int v = x->order[i];
-            k[i] = (order_key){slack[comp[v]], x->lb[v], x->height[v], comp[v], v};
+            k[i] = (order_key){rec[comp[v]], x->lb[v], x->height[v], comp[v], v};
         }
         qsort(k, (size_t)x->ncons, sizeof *k, by_order);
         for (int i = 0; i < x->ncons; i++)
@@ -271,9 +247,8 @@ static int sort_order(exact *x)
     }
     free(k);
     free(comp);
-    free(dist);
-    free(slack);
-    return ok ? 0 : -1;
+    free(rec);
+    return st;
 }
 
 /* U(v) = asap(v) + n*(II-1), then U(u) <= U(w) - c along each edge. */
@@ -325,10 +300,14 @@ static int setup(exact *x, const sched_problem *p, int64_t ii, int64_t budget, n
     x->used = xcalloc((size_t)p->nresources, sizeof *x->used);
     x->queue = xcalloc((size_t)n, sizeof *x->queue);
     x->queued = xcalloc((size_t)n, 1);
+    x->fcnt = xcalloc((size_t)n, sizeof *x->fcnt);
+    x->c = xcalloc((size_t)p->nedges, sizeof *x->c);
     x->height = xcalloc((size_t)n, sizeof *x->height);
     if (!x->order || !x->upper || !x->lb || !x->fixed || !x->lane || !x->used || !x->queue ||
-        !x->queued || !x->height || mrt_init(&x->m, p, ii))
+        !x->queued || !x->fcnt || !x->c || !x->height || mrt_init(&x->m, p, ii))
         return err_set(e, NNP_NOMEM, "out of memory for the exact search");
+    for (int i = 0; i < p->nedges; i++)
+        x->c[i] = sched_edge_weight(p, i) - ii * p->edges[i].distance;
     if ((st = sched_asap(p, ii, x->lb, e)) || (st = sched_height(p, ii, x->height, e)))
         return st;
     upper_bounds(x);
@@ -337,9 +316,7 @@ static int setup(exact *x, const sched_problem *p, int64_t ii, int64_t budget, n
         if (sched_is_limited(p, v))
             x->order[x->ncons++] = v;
     }
-    if (sort_order(x))
-        return err_set(e, NNP_NOMEM, "out of memory for the exact search");
-    return NNP_OK;
+    return sort_order(x, e);
 }
 
 static void teardown(exact *x)
@@ -354,6 +331,8 @@ static void teardown(exact *x)
     free(x->used);
     free(x->queue);
     free(x->queued);
+    free(x->fcnt);
+    free(x->c);
     free(x->height);
 }
 

@@ -86,8 +86,8 @@ typedef struct ims {
     const sched_adj *a;
     int64_t ii;
     mrt m;
-    int64_t *height, *asap, *start, *last;
-    int *lane, *scratch;
+    int64_t *height, *asap, *start, *last, *push_old;
+    int *lane, *scratch, *push_op;
     char *placed, *ever;
     heap queue; /* unscheduled ops, highest first */
     sched_attempt *stat;
@@ -106,10 +106,12 @@ static int ims_alloc(ims *s, const sched_problem *p, const sched_adj *a)
     s->last = xcalloc(n, sizeof *s->last);
     s->lane = xcalloc(n, sizeof *s->lane);
     s->scratch = xcalloc(n, sizeof *s->scratch);
+    s->push_op = xcalloc(n + 1, sizeof *s->push_op);
+    s->push_old = xcalloc(n + 1, sizeof *s->push_old);
     s->placed = xcalloc(n, 1);
     s->ever = xcalloc(n, 1);
-    return s->height && s->asap && s->start && s->last && s->lane && s->scratch && s->placed &&
-                   s->ever
+    return s->height && s->asap && s->start && s->last && s->lane && s->scratch && s->push_op &&
+                   s->push_old && s->placed && s->ever
                ? 0
                : -1;
 }
@@ -122,6 +124,8 @@ static void ims_free(ims *s)
     free(s->last);
     free(s->lane);
     free(s->scratch);
+    free(s->push_op);
+    free(s->push_old);
     free(s->placed);
     free(s->ever);
     mrt_free(&s->m);
@@ -243,6 +247,46 @@ static int least_conflicting_lane(const ims *s, int v, int64_t t)
     return best;
 }
 
+/* Repairs the scheduled successors that v's new start violates by moving
+ * them - and whatever they push in turn - later by whole multiples of II:
+ * their rows in the reservation table stay the same, so no resource check
+ * changes. Successful pushes converge (a cycle that excludes v held before
+ * and moves by whole stages), so the only failure is a push that comes
+ * back to v: these rows do not fit the recurrence. Then everything is put
+ * back and the caller evicts instead. Returns 1 when repaired. */
+static int push_successors(ims *s, int v)
+{
+    const sched_problem *p = s->p;
+    int nlog = 0, head = 0, ok = 1;
+    s->push_op[nlog] = v;
+    s->push_old[nlog++] = s->start[v];
+    while (ok && head < nlog) {
+        int u = s->push_op[head++];
+        for (int k = s->a->out_start[u]; ok && k < s->a->out_start[u + 1]; k++) {
+            int i = s->a->out_edge[k], w = p->edges[i].to;
+            if (w == u || !s->placed[w])
+                continue;
+            int64_t need = s->start[u] + sched_edge_weight(p, i) - s->ii * p->edges[i].distance -
+                           s->start[w];
+            if (need <= 0)
+                continue;
+            if (w == v || nlog == s->p->nops) {
+                ok = 0;
+                break;
+            }
+            s->push_op[nlog] = w;
+            s->push_old[nlog++] = s->start[w];
+            s->start[w] += ceil_div(need, s->ii) * s->ii;
+        }
+    }
+    if (!ok) /* undo, latest first, so an op pushed twice gets its first start */
+        while (--nlog > 0)
+            s->start[s->push_op[nlog]] = s->push_old[nlog];
+    else
+        s->stat->stage_pushes += nlog - 1;
+    return ok;
+}
+
 /* Puts v at t on lane, evicting what stands in the way. */
 static int place(ims *s, int v, int64_t t, int lane)
 {
@@ -260,6 +304,8 @@ static int place(ims *s, int v, int64_t t, int lane)
     s->start[v] = s->last[v] = t;
     s->lane[v] = lane;
     s->placed[v] = s->ever[v] = 1;
+    if (push_successors(s, v))
+        return 0;
     for (int k = s->a->out_start[v]; k < s->a->out_start[v + 1]; k++) {
         int i = s->a->out_edge[k], w = p->edges[i].to;
         if (w != v && s->placed[w] &&
@@ -384,31 +430,61 @@ static int try_heuristic(ims *s, int64_t ii, int64_t budget, modulo_result *r, i
     return add_attempt(r, at, e);
 }
 
-/* The smallest II the heuristic schedules: +1 steps for a while, then
- * doubling steps, and a bisection back once a jump succeeds. */
-static int heuristic(const sched_problem *p, const modulo_options *o, modulo_result *r,
-                     nnp_err *e)
-{
-    sched_adj a;
+/* Driver state: what the loop over II needs besides the result. */
+typedef struct driver {
+    const sched_problem *p;
+    const modulo_options *o;
+    sched_adj adj;
     ims s;
-    int st = sched_adj_build(p, &a, e);
-    if (st)
-        return st;
-    if (ims_alloc(&s, p, &a)) {
-        ims_free(&s);
-        sched_adj_free(&a);
-        return err_set(e, NNP_NOMEM, "out of memory");
+    int64_t budget, search_spent, *start;
+    int *inst;
+} driver;
+
+/* After the heuristic misses at ii: the search. Exact (full budget) on
+ * loops within exact_limit; on loops within SCHED_BOUNDED_SEARCH_OPS a bounded search
+ * (4 nodes per op) that mostly serves as a second heuristic, though it too
+ * can prove an II infeasible. All searches together stop at 8 budgets. */
+static int try_search(driver *d, int64_t ii, modulo_result *r, int *found, nnp_err *e)
+{
+    const sched_problem *p = d->p;
+    int exact_sized = p->nops <= d->o->exact_limit;
+    if (d->o->exact_limit <= 0 || (!exact_sized && p->nops > SCHED_BOUNDED_SEARCH_OPS))
+        return NNP_OK;
+    int64_t budget = exact_sized ? d->o->exact_budget : 4 * (int64_t)p->nops;
+    if (d->search_spent >= 8 * max64(d->o->exact_budget, budget))
+        return NNP_OK;
+    sched_attempt at = {.ii = ii, .exact = 1};
+    int st = modulo_exact_at(p, ii, budget, d->start, d->inst, &at.outcome, &at.steps, e);
+    d->search_spent += at.steps;
+    if (!st && at.outcome == SCHED_FOUND) {
+        *found = 1;
+        r->ii = ii;
+        memcpy(r->start, d->start, (size_t)p->nops * sizeof *d->start);
+        memcpy(r->instance, d->inst, (size_t)p->nops * sizeof *d->inst);
     }
-    int64_t budget = max64(o->budget_ratio, 1) * max64(p->nops, 8), limit = ii_limit(p, r->mii);
-    int64_t ii = r->mii, failed = r->mii - 1, step = 1;
-    int found = 0;
+    return st ? st : add_attempt(r, at, e);
+}
+
+static int try_ii(driver *d, int64_t ii, modulo_result *r, int *found, nnp_err *e)
+{
+    int st = try_heuristic(&d->s, ii, d->budget, r, found, e);
+    if (!st && !*found)
+        st = try_search(d, ii, r, found, e);
+    return st;
+}
+
+/* The smallest II found from MII up: +1 steps for a while, then doubling
+ * steps with a bisection back once a jump succeeds, so that hopeless loops
+ * end quickly. */
+static int search_ii(driver *d, modulo_result *r, nnp_err *e)
+{
+    int64_t limit = ii_limit(d->p, r->mii), ii = r->mii, failed = r->mii - 1, step = 1;
+    int found = 0, st = NNP_OK;
     for (int tries = 0; !st && !found; tries++) {
-        if (ii > limit) {
-            st = err_set(e, NNP_LIMIT, "no modulo schedule found for II from %" PRId64 " to %" PRId64,
-                         r->mii, limit);
-            break;
-        }
-        st = try_heuristic(&s, ii, budget, r, &found, e);
+        if (ii > limit)
+            return err_set(e, NNP_LIMIT, "no modulo schedule found for II from %" PRId64
+                           " to %" PRId64, r->mii, limit);
+        st = try_ii(d, ii, r, &found, e);
         if (!st && !found) {
             failed = ii;
             if (tries >= 64)
@@ -419,52 +495,51 @@ static int heuristic(const sched_problem *p, const modulo_options *o, modulo_res
     int64_t good = r->ii;
     while (!st && good - failed > 1) { /* only after a jump */
         int64_t mid = failed + (good - failed) / 2;
-        st = try_heuristic(&s, mid, budget, r, &found, e);
+        st = try_ii(d, mid, r, &found, e);
         if (found)
             good = mid;
         else
             failed = mid;
     }
     r->ii = good; /* r's arrays hold the schedule of the last success: good's */
-    ims_free(&s);
-    sched_adj_free(&a);
     return st;
 }
 
-/* Below the heuristic's II, for small loops: the first II the exact search
- * schedules replaces the heuristic's; the optimality follows from what the
- * smaller IIs gave. The total work is capped at 8 per-II budgets. */
-static int exact(const sched_problem *p, const modulo_options *o, modulo_result *r, nnp_err *e)
+/* Optimal when II = MII, or when every smaller II was proven infeasible. */
+static sched_optimality optimality(const modulo_result *r, int nops, const modulo_options *o)
 {
-    int n = p->nops, unknown = 0;
-    int64_t *start = xcalloc((size_t)n, sizeof *start), spent = 0;
-    int *inst = xcalloc((size_t)n, sizeof *inst), st = NNP_OK;
-    if (!start || !inst) {
-        free(start);
-        free(inst);
-        return err_set(e, NNP_NOMEM, "out of memory");
+    if (r->ii == r->mii)
+        return SCHED_OPT_AT_MII;
+    for (int64_t ii = r->mii; ii < r->ii; ii++) {
+        int proven = 0;
+        for (int i = 0; i < r->nattempts && !proven; i++)
+            proven = r->attempts[i].ii == ii && r->attempts[i].outcome == SCHED_PROVEN_NONE;
+        if (!proven)
+            return nops <= o->exact_limit ? SCHED_OPT_BUDGET : SCHED_OPT_TOO_LARGE;
     }
-    for (int64_t ii = r->mii; ii < r->ii && !st; ii++) {
-        sched_attempt at = {.ii = ii, .exact = 1};
-        if (spent >= 8 * o->exact_budget) {
-            unknown = 1;
-            break;
-        }
-        st = modulo_exact_at(p, ii, o->exact_budget, start, inst, &at.outcome, &at.steps, e);
-        spent += at.steps;
-        if (!st)
-            st = add_attempt(r, at, e);
-        if (!st && at.outcome == SCHED_SEARCH_LIMIT)
-            unknown = 1;
-        if (!st && at.outcome == SCHED_FOUND) {
-            r->ii = ii;
-            memcpy(r->start, start, (size_t)n * sizeof *start);
-            memcpy(r->instance, inst, (size_t)n * sizeof *inst);
-        }
-    }
-    r->optimality = r->ii == r->mii ? SCHED_OPT_AT_MII : unknown ? SCHED_OPT_BUDGET : SCHED_OPT_PROVEN;
-    free(start);
-    free(inst);
+    return SCHED_OPT_PROVEN;
+}
+
+static int schedule_from_mii(const sched_problem *p, const modulo_options *o, modulo_result *r,
+                             nnp_err *e)
+{
+    driver d = {.p = p, .o = o};
+    int st = sched_adj_build(p, &d.adj, e);
+    if (st)
+        return st;
+    d.start = xcalloc((size_t)p->nops, sizeof *d.start);
+    d.inst = xcalloc((size_t)p->nops, sizeof *d.inst);
+    if (!d.start || !d.inst || ims_alloc(&d.s, p, &d.adj))
+        st = err_set(e, NNP_NOMEM, "out of memory");
+    d.budget = max64(o->budget_ratio, 1) * max64(p->nops, 8);
+    if (!st)
+        st = search_ii(&d, r, e);
+    if (!st)
+        r->optimality = optimality(r, p->nops, o);
+    ims_free(&d.s);
+    sched_adj_free(&d.adj);
+    free(d.start);
+    free(d.inst);
     return st;
 }
 
@@ -507,11 +582,7 @@ int modulo_schedule(const sched_problem *p, const modulo_options *opt, modulo_re
     if (!r->start || !r->instance)
         st = err_set(e, NNP_NOMEM, "out of memory");
     if (!st)
-        st = heuristic(p, o, r, e);
-    if (!st && r->ii > r->mii && p->nops <= o->exact_limit)
-        st = exact(p, o, r, e);
-    else if (!st)
-        r->optimality = r->ii == r->mii ? SCHED_OPT_AT_MII : SCHED_OPT_TOO_LARGE;
+        st = schedule_from_mii(p, o, r, e);
     if (st) {
         modulo_result_free(r);
         return st;

@@ -168,6 +168,9 @@ typedef struct sched_attempt {
      * unscheduled because a newly placed neighbour violated their edge (the
      * recurrences pushing back). */
     int64_t resource_evictions, dependence_evictions;
+    /* Heuristic only: ops moved later by whole stages (same rows in the
+     * reservation table) instead of being evicted. */
+    int64_t stage_pushes;
 } sched_attempt;
 
 typedef enum sched_optimality {
@@ -179,10 +182,16 @@ typedef enum sched_optimality {
 } sched_optimality;
 
 typedef struct modulo_options {
-    int exact_limit;        /* the exact search runs on loops of <= this many ops; 0 = never */
+    int exact_limit;        /* the exact search runs on loops of <= this many ops; 0 = no
+                             * search at all (heuristic only) */
     int64_t budget_ratio;   /* heuristic placements per op at each II */
     int64_t exact_budget;   /* exact search nodes at each II */
 } modulo_options;
+
+/* Loops above exact_limit and up to this many ops get a bounded search (4
+ * nodes per op) at each II where the heuristic fails: mostly a second
+ * heuristic, though it can prove an II infeasible too. */
+#define SCHED_BOUNDED_SEARCH_OPS 512
 
 /* exact_limit 40, budget_ratio 8, exact_budget 200000. */
 void modulo_options_default(modulo_options *o);
@@ -202,9 +211,11 @@ typedef struct modulo_result {
     size_t cap_attempts;
 } modulo_result;
 
-/* Schedules the loop p with the smallest II the heuristic finds from MII up,
- * then, for loops within the exact limit whose II is above MII, tries every
- * smaller II exactly. opt may be NULL (defaults). On success r owns its
+/* Schedules the loop p at the smallest II found from MII up: at each II the
+ * heuristic, then, when it fails, the exact search (loops within the exact
+ * limit) or a bounded search (within SCHED_BOUNDED_SEARCH_OPS ops). The II is proven
+ * optimal when it equals MII or every smaller II was proven infeasible.
+ * opt may be NULL (defaults). On success r owns its
  * arrays (modulo_result_free); on failure r is left empty. Errors:
  * NNP_INVALID (sched_check), NNP_INFEASIBLE (a zero-distance positive cycle),
  * NNP_LIMIT (no schedule below the II limit; not expected in practice). */

@@ -21,5 +21,9 @@ void sched_adj_free(sched_adj *a);
 /* Strongly connected components: comp[v] receives a component number (in
  * reverse topological order of the components). 0, or -1 out of memory. */
 int sched_components(const sched_problem *p, const sched_adj *a, int *comp);
+/* (mii.c) The RecMII of each of the ncomp components, from its own edges:
+ * 0 for a component on no cycle. */
+int sched_component_rec_mii(const sched_problem *p, const sched_adj *a, const int *comp,
+                            int ncomp, int64_t *rec, nnp_err *e);
 
 #endif

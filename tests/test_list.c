@@ -182,35 +182,101 @@ Test(list, memory_capacity_makes_an_op_wait)
     sched_problem_free(&p);
 }
 
-/* Four chains P -> Q -> R; P writes A (100 bytes) for Q, Q writes B (100)
- * for R; the pool holds 300. Greedy by height starts P0, P1, P2 at once and
- * fills the pool; every Q then needs 100 more bytes that only a Q would
- * free: deadlock. The ordered pass runs depth first (P0 Q0 R0 P1 ...), where
- * at most A and B of two chains are live, and completes. */
-Test(list, memory_deadlock_falls_back_to_ordered_allocation)
+/* Four chains P -> Q -> R (1 cycle each, no units); P writes A (100 bytes)
+ * for Q, Q writes B (100) for R; the pool holds 300. Greedy by height alone
+ * would start all four P at 0, fill the pool and strand every Q. The
+ * reserve (the largest allocation of a reader: Q's 100) keeps that from
+ * happening: P0 starts in the empty pool, P1 leaves 100 free, P2 waits.
+ *   t=1 Q0 takes the reserve (0 free); P2 still waits
+ *   t=2 A0 freed (100): Q1 starts, R0 starts; P2 would leave no reserve
+ *   t=3 A1, B0 freed (200): P2 starts, R1 starts; P3 waits
+ *   t=4 B1 freed (200): P3, Q2 start
+ *   t=5 A2 freed: Q3, R2 start;  t=6: R3 starts; done at 7 */
+Test(list, a_reserve_keeps_readers_moving_so_greedy_does_not_deadlock)
 {
     sched_problem p = {0};
     int pool = sched_add_pool(&p, "sram", 300);
+    int ops[4][3];
     for (int i = 0; i < 4; i++) {
         char nm[8];
         snprintf(nm, sizeof nm, "P%d", i);
-        int a = sched_add_op(&p, nm, SCHED_NONE, 1, 0);
+        ops[i][0] = sched_add_op(&p, nm, SCHED_NONE, 1, 0);
         nm[0] = 'Q';
-        int b = sched_add_op(&p, nm, SCHED_NONE, 1, 0);
+        ops[i][1] = sched_add_op(&p, nm, SCHED_NONE, 1, 0);
         nm[0] = 'R';
-        int c = sched_add_op(&p, nm, SCHED_NONE, 1, 0);
-        sched_add_edge(&p, a, b, 0, 0);
-        sched_add_edge(&p, b, c, 0, 0);
-        sched_add_buffer(&p, NULL, pool, 100, a, &b, 1);
-        sched_add_buffer(&p, NULL, pool, 100, b, &c, 1);
+        ops[i][2] = sched_add_op(&p, nm, SCHED_NONE, 1, 0);
+        sched_add_edge(&p, ops[i][0], ops[i][1], 0, 0);
+        sched_add_edge(&p, ops[i][1], ops[i][2], 0, 0);
+        sched_add_buffer(&p, NULL, pool, 100, ops[i][0], &ops[i][1], 1);
+        sched_add_buffer(&p, NULL, pool, 100, ops[i][1], &ops[i][2], 1);
+    }
+    list_result r = list_ok(&p);
+    static const int64_t want[4][3] = {{0, 1, 2}, {0, 2, 3}, {3, 4, 5}, {4, 5, 6}};
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 3; k++)
+            cr_assert_eq(r.start[ops[i][k]], want[i][k], "chain %d op %d starts at %" PRId64, i, k,
+                         r.start[ops[i][k]]);
+    cr_assert_eq(r.makespan, 7);
+    cr_assert_eq(r.peak[pool], 300);
+    cr_assert(!r.ordered);
+    list_result_free(&r);
+    sched_problem_free(&p);
+}
+
+/* J joins A (from Pa, 2 cycles) and C (from Pc, 1 cycle); K joins B (Pb, 2
+ * cycles) and D (Pd, 1 cycle); every buffer is 100 bytes, the pool 200, and
+ * J and K allocate nothing (no reserve). By height Pa and Pb (3) go before
+ * Pc and Pd (2): they fill the pool at cycle 0 and nothing can free it -
+ * deadlock. Depth first (Pa, Pb, Pc, ...) needs 300 bytes one op at a
+ * time; the program order Pa, Pc, J, Pb, Pd, K fits, so the ordered pass
+ * runs it: Pa, Pc at 0; J at 2 (Pa's latency); Pb, Pd at 3 when A and C
+ * are freed; K at 5. */
+Test(list, memory_deadlock_falls_back_to_ordered_allocation)
+{
+    sched_problem p = {0};
+    int pool = sched_add_pool(&p, "sram", 200);
+    int pa = sched_add_op(&p, "Pa", SCHED_NONE, 2, 0), pc = sched_add_op(&p, "Pc", SCHED_NONE, 1, 0);
+    int j = sched_add_op(&p, "J", SCHED_NONE, 1, 0);
+    int pb = sched_add_op(&p, "Pb", SCHED_NONE, 2, 0), pd = sched_add_op(&p, "Pd", SCHED_NONE, 1, 0);
+    int k = sched_add_op(&p, "K", SCHED_NONE, 1, 0);
+    int from[4] = {pa, pc, pb, pd}, to[4] = {j, j, k, k};
+    for (int i = 0; i < 4; i++) {
+        sched_add_edge(&p, from[i], to[i], 0, 0);
+        sched_add_buffer(&p, NULL, pool, 100, from[i], &to[i], 1);
     }
     list_result r = list_ok(&p);
     cr_assert(r.ordered);
-    cr_assert(strstr(r.deadlock, "sram") && strstr(r.deadlock, "needs 100 bytes"), "%s",
-              r.deadlock);
-    cr_assert_leq(r.peak[pool], 300);
+    cr_assert(strstr(r.deadlock, "at cycle 0") && strstr(r.deadlock, "sram") &&
+                  strstr(r.deadlock, "0 free"),
+              "%s", r.deadlock);
+    cr_assert_eq(r.start[pa], 0);
+    cr_assert_eq(r.start[pc], 0);
+    cr_assert_eq(r.start[j], 2);
+    cr_assert_eq(r.start[pb], 3);
+    cr_assert_eq(r.start[pd], 3);
+    cr_assert_eq(r.start[k], 5);
+    cr_assert_eq(r.makespan, 6);
     list_result_free(&r);
     sched_problem_free(&p);
+    /* Written in the order Pa Pb Pc Pd J K, program order overflows too:
+     * both fixed orders need 300 bytes at Pc, and the scheduler says it
+     * found no order (one exists, Pa Pc J Pb Pd K: it does not claim
+     * otherwise). */
+    sched_problem q = {0};
+    pool = sched_add_pool(&q, "sram", 200);
+    int lat[4] = {2, 2, 1, 1}, src[4];
+    for (int i = 0; i < 4; i++)
+        src[i] = sched_add_op(&q, NULL, SCHED_NONE, lat[i], 0);
+    int joins[2] = {sched_add_op(&q, "J", SCHED_NONE, 1, 0), sched_add_op(&q, "K", SCHED_NONE, 1, 0)};
+    for (int i = 0; i < 4; i++) {
+        sched_add_edge(&q, src[i], joins[i % 2], 0, 0);
+        sched_add_buffer(&q, NULL, pool, 100, src[i], &joins[i % 2], 1);
+    }
+    nnp_err e = {0};
+    cr_assert_eq(list_schedule(&q, &r, &e), NNP_INFEASIBLE);
+    cr_assert(strstr(e.msg, "no memory-feasible order found") && strstr(e.msg, "300 bytes of pool sram"),
+              "%s", e.msg);
+    sched_problem_free(&q);
 }
 
 /* When even one op at a time in depth-first order overflows, the error

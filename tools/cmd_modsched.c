@@ -117,6 +117,8 @@ static void print_summary(const sched_problem *p, const modulo_result *r, const 
                    t->resource_evictions, t->dependence_evictions,
                    t->resource_evictions >= t->dependence_evictions ? "resource-bound"
                                                                     : "recurrence-bound");
+        if (!t->exact && t->stage_pushes)
+            printf("; %" PRId64 " ops pushed a stage later instead", t->stage_pushes);
         printf(")\n");
     }
     if (a->trip >= 0) {
@@ -299,6 +301,7 @@ static cJSON *result_json(const sched_problem *p, const modulo_result *r, const 
         cJSON_AddNumberToObject(x, "steps", (double)t->steps);
         cJSON_AddNumberToObject(x, "resource_evictions", (double)t->resource_evictions);
         cJSON_AddNumberToObject(x, "dependence_evictions", (double)t->dependence_evictions);
+        cJSON_AddNumberToObject(x, "stage_pushes", (double)t->stage_pushes);
         cJSON_AddItemToArray(att, x);
     }
     cJSON_AddItemToObject(o, "ops", ops);
