@@ -195,7 +195,7 @@ static void header(const timeline *tl, const scale *s, strbuf *out)
     if (t->clock_mhz > 0)
         sb_printf(out, " (%s to %s us at %g MHz)", us_text((double)s->from / t->clock_mhz, ua, sizeof ua),
                   us_text((double)s->to / t->clock_mhz, ub, sizeof ub), t->clock_mhz);
-    if (s->from > 0 || s->to != tl->makespan)
+    if (tl->makespan > 0 && (s->from > 0 || s->to != tl->makespan))
         sb_printf(out, " of %s", emit_cycles(tl->makespan, m));
     if (s->w >= 10)
         sb_printf(out, "; 1 column = %s cycles\n", emit_cycles(llround(s->w), m));

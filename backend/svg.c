@@ -211,7 +211,7 @@ static void header(const svg *v, int height)
     sb_printf(out, ", %.2fx faster than sequential, %.0f%% of the lower bound %s; %lld op instances",
               pl->stats.speedup, 100.0 * pl->stats.efficiency, emit_cycles(pl->stats.lower_bound, b),
               (long long)pl->ninsts);
-    if (v->from > 0 || v->to != v->tl->makespan)
+    if (v->tl->makespan > 0 && (v->from > 0 || v->to != v->tl->makespan))
         sb_printf(out, "; cycles %s-%s shown", emit_cycles(v->from, a), emit_cycles(v->to, b));
     sb_puts(out, "</text>\n");
 }

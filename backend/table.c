@@ -657,9 +657,15 @@ int emit_table(const plan *pl, const emit_options *o, strbuf *out, nnp_err *e)
     } else {
         sb_printf(out, "modulo schedule on %s: %d group%s\n\n", pl->p->t->name, pl->p->ngroups,
                   pl->p->ngroups == 1 ? "" : "s");
+        int shown = 0;
         for (int g = 0; g < pl->nloops && !fail; g++)
-            if (pl->loops[g].trips > 0 && pl->loops[g].ii > 0)
+            if (pl->loops[g].trips > 0 && pl->loops[g].ii > 0) {
                 fail = loop_section(&tl, g, out);
+                shown++;
+            }
+        if (!shown)
+            sb_puts(out, "no tile loops: every group only renames its input (Reshape, Identity, "
+                         "...)\n");
     }
     timeline_free(&tl);
     if (fail || out->failed)

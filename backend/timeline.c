@@ -154,7 +154,8 @@ int timeline_window(const timeline *tl, const emit_options *o, int64_t *from, in
                     nnp_err *e)
 {
     *from = o ? o->from : 0;
-    *to = o && o->to > 0 ? o->to : tl->makespan;
+    /* A plan with nothing to run still gets a (blank) one-cycle chart. */
+    *to = o && o->to > 0 ? o->to : max64(tl->makespan, 1);
     if (*to <= *from) {
         if (o && o->to > 0)
             return err_set(e, NNP_MISUSE, "empty cycle window: --from %lld is not below --to %lld",

@@ -588,6 +588,29 @@ Test(viz_escape, names_with_markup_characters_stay_well_formed)
     viz_unload(&f);
 }
 
+/* ---- a plan with nothing in it ---- */
+
+/* A lone Identity lowers to an alias group without ops: every view still
+ * renders, and says so rather than failing. */
+Test(viz_empty, a_plan_without_ops_renders_everywhere)
+{
+    viz_fixture f;
+    viz_load(&f, "tests/data/viz/alias.json", "tests/data/viz/viz_target.json", PLAN_MODULO);
+    cr_assert_eq(f.pl->ninsts, 0);
+    char *s = viz_render(f.pl, "table", NULL);
+    cr_assert(strstr(s, "no tile loops"), "%s", s);
+    free(s);
+    s = viz_render(f.pl, "gantt", NULL);
+    cr_assert(strstr(s, "dma_in  |") && strstr(s, "0.0%"), "%s", s);
+    free(s);
+    check_svg(f.pl, "empty", NULL);
+    check_trace(f.pl, "empty");
+    s = viz_render(f.pl, "dot", NULL);
+    cr_assert(strstr(s, "Identity"));
+    free(s);
+    viz_unload(&f);
+}
+
 /* ---- the command ---- */
 
 Test(viz_cli, formats_from_the_command_line)

@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Builds the visualiser test fixtures with the real ONNX tooling.
 
-conv.json: one small Conv (2 -> 4 channels, 3x3, pad 1) with a bias and a
-Relu on a 1x2x6x6 input: on the target in viz_target.json it lowers to a
-handful of tiles whose costs are small enough to check by hand.
-convpool.json: the same Conv followed by a 2x2 MaxPool, so the program has
-a fused pool op on the vector unit.
+convpool.json: one small Conv (2 -> 4 channels, 3x3, pad 1) with a bias, a
+Relu and a 2x2 MaxPool on a 1x2x6x6 input: on the target in
+viz_target.json it lowers to six tiles of load, compute, pool and store ops
+whose costs are small enough to check by hand (test_viz_golden.c).
 escape.json: the Conv with node and tensor names full of characters that
 XML, DOT and JSON must escape.
+alias.json: a lone Identity, which lowers to no op at all: an empty plan.
 
 Run with Debian's python3 (onnx 1.12, numpy): /usr/bin/python3 make_fixtures.py
 """
@@ -45,13 +45,13 @@ def save(name, nodes, inits, out, out_shape):
 
 def main():
     nodes, inits = conv_nodes()
-    save("conv", nodes, inits, "r", [1, 4, 6, 6])
-    nodes, inits = conv_nodes()
     nodes.append(helper.make_node("MaxPool", ["r"], ["p"], name="pool", kernel_shape=[2, 2],
                                   strides=[2, 2]))
     save("convpool", nodes, inits, "p", [1, 4, 3, 3])
     nodes, inits = conv_nodes(name='c<1> & "x"', out="t<'&'>")
     save("escape", nodes, inits, "r", [1, 4, 6, 6])
+    save("alias", [helper.make_node("Identity", ["x"], ["y"], name="id")], [], "y",
+         [1, 2, 6, 6])
 
 
 if __name__ == "__main__":
