@@ -10,9 +10,10 @@
  * read why the handle is unusable however many calls later.
  *
  * Lifetimes. A program reads its model's graph and its target for as long as
- * it lives, so models and targets are reference counted: the caller's handle
- * is one reference and each program another; the last release frees. The
- * counts are atomic because one model may be lowered from several threads at
+ * it lives, and a schedule its program, so models, targets and programs are
+ * reference counted: the caller's handle is one reference and each program
+ * (schedule) another; the last release frees. The counts are atomic because
+ * one model may be lowered (one program scheduled) from several threads at
  * once; nothing else in a handle is shared between threads. */
 #ifndef NNPIPE_API_HANDLES_H
 #define NNPIPE_API_HANDLES_H
@@ -22,6 +23,7 @@
 #include "nnpipe/nnpipe.h"
 
 #include "graph.h"
+#include "plan.h"
 #include "program.h"
 #include "sched.h"
 #include "target.h"
@@ -47,6 +49,16 @@ struct nnp_program {
     program *p;     /* NULL only in error state */
     nnp_model *m;   /* references held while p lives */
     nnp_target *t;
+    int broken;
+    atomic_int refs; /* the caller's and one per schedule */
+    nnp_err err;
+};
+
+struct nnp_schedule {
+    plan *pl;         /* NULL only in error state */
+    nnp_program *p;   /* reference held while pl lives */
+    plan_options po;  /* how pl was made (the C emitter may re-plan without overlap) */
+    int verified;
     int broken;
     nnp_err err;
 };
@@ -84,9 +96,16 @@ void api_loop_forget(nnp_loop *l);
 int api_loop_usable(nnp_loop *l, const void *out);
 int api_loop_index(nnp_loop *l, const char *what, int64_t k, int64_t n);
 
+/* Schedules (schedule.c): the guard for queries (NULL out is misuse). */
+int api_schedule_usable(nnp_schedule *s, const void *out);
+
 void api_model_retain(nnp_model *m);
 void api_model_release(nnp_model *m);
 void api_target_retain(nnp_target *t);
 void api_target_release(nnp_target *t);
+/* program.c: a program is freed (releasing its model and target) with its
+ * last reference. */
+void api_program_retain(nnp_program *p);
+void api_program_release(nnp_program *p);
 
 #endif

@@ -2,7 +2,8 @@
  * groups, tile loops, ops, buffers and dependences.
  *
  * The program borrows its graph and target, so it holds a reference on the
- * model and target handles (handles.h) and releases them when closed.
+ * model and target handles (handles.h) and releases them when it is freed,
+ * with its last reference (the caller's, or a schedule's).
  * Lowering only reads the model: its message goes into the new program,
  * never into the model, which is what lets several threads lower one
  * model at once. Public enums are filled from tables indexed by the
@@ -63,6 +64,7 @@ int nnp_program_lower(nnp_model *m, nnp_target *t, nnp_program **out)
     nnp_program *p = *out = api_handle_new(sizeof *p);
     if (!p)
         return NNP_NOMEM;
+    atomic_init(&p->refs, 1);
     int rc = lowerable(p, m, t);
     if (rc)
         return fail(p, rc);
@@ -75,14 +77,24 @@ int nnp_program_lower(nnp_model *m, nnp_target *t, nnp_program **out)
     return NNP_OK;
 }
 
-void nnp_program_close(nnp_program *p)
+void api_program_retain(nnp_program *p)
 {
-    if (!p)
+    atomic_fetch_add(&p->refs, 1);
+}
+
+void api_program_release(nnp_program *p)
+{
+    if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
         return;
     program_free(p->p);
     api_model_release(p->m);
     api_target_release(p->t);
     free(p);
+}
+
+void nnp_program_close(nnp_program *p)
+{
+    api_program_release(p);
 }
 
 const char *nnp_program_errmsg(const nnp_program *p)

@@ -3,13 +3,14 @@
  * it for memory errors and leaks) and tests/tsan/ builds it with the whole
  * library under ThreadSanitizer (tools/test_tsan.sh).
  *
- * Threads at once: two compile different samples for different targets,
- * one modulo-schedules loops, two lower one shared model for one shared
- * target (the documented exception to one-thread-per-handle), and every
- * thread also fails to open a file named after itself and checks that its
- * handle reports its own file (no shared error state). Each result is
- * compared with the same work done first on the main thread. Only
- * <nnpipe/nnpipe.h> is used, so <pthread.h> is safe to include. */
+ * Threads at once: two compile and schedule different samples for
+ * different targets, one modulo-schedules a loop, two lower one shared
+ * model for one shared target and two schedule one shared program (the
+ * documented exceptions to one-thread-per-handle), and every thread also
+ * fails to open a file named after itself and checks that its handle
+ * reports its own file (no shared error state). Each result is compared
+ * with the same work done first on the main thread. Only <nnpipe/nnpipe.h>
+ * is used, so <pthread.h> is safe to include. */
 #ifndef NNPIPE_TESTS_API_THREADS_H
 #define NNPIPE_TESTS_API_THREADS_H
 
@@ -27,6 +28,7 @@ typedef struct thread_job {
     const char *loop;               /* or: a loop JSON under src to modulo-schedule */
     nnp_model *shared_model;        /* or: lower this shared model ... */
     nnp_target *shared_target;      /* ... for this shared target */
+    nnp_program *shared_program;    /* or: schedule this shared program */
     int id;
     int64_t expect;                 /* what one round yields on the main thread */
     char error[512];                /* "" when every round matched */
@@ -58,6 +60,27 @@ static int64_t walk_program(nnp_program *p)
     return sum;
 }
 
+/* Modulo-schedules p and sums what the schedule says, plus the length of
+ * its summary text. */
+static int schedule_walk(thread_job *j, nnp_program *p, int64_t *out)
+{
+    nnp_schedule *s;
+    nnp_schedule_desc d;
+    FILE *f = tmpfile();
+    int rc = f ? nnp_schedule_new(p, NULL, &s) : -1;
+    if (!rc && !(rc = nnp_schedule_describe(s, &d)))
+        rc = nnp_schedule_emit_file(s, "summary", NULL, f);
+    if (rc)
+        job_fail(j, "thread %d: scheduling: %s", j->id, f ? nnp_schedule_errmsg(s) : "tmpfile");
+    else
+        *out += d.makespan * 1000 + d.instance_count + ftell(f);
+    if (f) {
+        nnp_schedule_close(s);
+        fclose(f);
+    }
+    return rc ? -1 : 0;
+}
+
 static int lower_walk(thread_job *j, nnp_model *m, nnp_target *t, int64_t *out)
 {
     nnp_program *p;
@@ -66,6 +89,8 @@ static int lower_walk(thread_job *j, nnp_model *m, nnp_target *t, int64_t *out)
         job_fail(j, "thread %d: lowering: %s", j->id, nnp_program_errmsg(p));
     else
         *out = walk_program(p);
+    if (!rc && !j->shared_model)
+        rc = schedule_walk(j, p, out);
     nnp_program_close(p);
     return rc ? -1 : 0;
 }
@@ -111,6 +136,10 @@ static int schedule_round(thread_job *j, int64_t *out)
 
 static int job_round(thread_job *j, int64_t *out)
 {
+    if (j->shared_program) {
+        *out = 0;
+        return schedule_walk(j, j->shared_program, out);
+    }
     if (j->shared_model)
         return lower_walk(j, j->shared_model, j->shared_target, out);
     return j->loop ? schedule_round(j, out) : compile_round(j, out);
@@ -150,20 +179,27 @@ static int run_threads(const char *src, char *err, size_t errlen)
 {
     char path[1024];
     nnp_model *shared_m;
-    nnp_target *shared_t;
+    nnp_target *shared_t = NULL;
+    nnp_program *shared_p = NULL;
     snprintf(path, sizeof path, "%s/samples/resblock.onnx", src);
-    if (nnp_model_open(path, &shared_m) || nnp_target_default(&shared_t)) {
-        snprintf(err, errlen, "cannot open the shared model or target: %s",
+    if (nnp_model_open(path, &shared_m) || nnp_target_default(&shared_t) ||
+        nnp_program_lower(shared_m, shared_t, &shared_p)) {
+        snprintf(err, errlen, "cannot make the shared model, target or program: %s",
                  nnp_model_errmsg(shared_m));
+        nnp_program_close(shared_p);
+        nnp_target_close(shared_t);
+        nnp_model_close(shared_m);
         return -1;
     }
     thread_job jobs[] = {
-        {src, "samples/lenet5.json", NULL, NULL, NULL, NULL, 0, 0, ""},
-        {src, "samples/mobilenet_tiny.onnx", "samples/targets/vta.json", NULL, NULL, NULL, 1, 0,
-         ""},
-        {src, NULL, NULL, "tests/data/loops/dot_product.json", NULL, NULL, 2, 0, ""},
-        {src, NULL, NULL, NULL, shared_m, shared_t, 3, 0, ""},
-        {src, NULL, NULL, NULL, shared_m, shared_t, 4, 0, ""},
+        {.src = src, .model = "samples/lenet5.json", .id = 0},
+        {.src = src, .model = "samples/mobilenet_tiny.onnx", .target = "samples/targets/vta.json",
+         .id = 1},
+        {.src = src, .loop = "tests/data/loops/dot_product.json", .id = 2},
+        {.src = src, .shared_model = shared_m, .shared_target = shared_t, .id = 3},
+        {.src = src, .shared_model = shared_m, .shared_target = shared_t, .id = 4},
+        {.src = src, .shared_program = shared_p, .id = 5},
+        {.src = src, .shared_program = shared_p, .id = 6},
     };
     enum { N = sizeof jobs / sizeof *jobs };
     pthread_t tid[N];
@@ -174,6 +210,7 @@ static int run_threads(const char *src, char *err, size_t errlen)
         rc = pthread_create(&tid[started], NULL, job_main, &jobs[started]);
     for (int k = 0; k < started; k++)
         pthread_join(tid[k], NULL);
+    nnp_program_close(shared_p);
     nnp_model_close(shared_m);
     nnp_target_close(shared_t);
     for (int k = 0; k < N; k++)

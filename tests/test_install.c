@@ -94,6 +94,10 @@ static void compile_model_lowers_lenet_with_its_readme_macs(void)
         has(builds[k], s, "416520 MACs, ");
         has(builds[k], s, "(conv): 'conv1' (Conv), 3 nodes, 117600 MACs");
         has(builds[k], s, k == 0 ? "for target npu" : "for target vta");
+        /* Then the verified modulo schedule and its table. */
+        has(builds[k], s, "faster than sequential, verified");
+        has(builds[k], s, "loop 0 'conv1' (Conv)");
+        has(builds[k], s, "reservation table");
         free(s);
     }
     char *s = result("compile_model_missing.txt");
@@ -106,6 +110,8 @@ static void the_readme_example_runs(void)
     char *s = result("quickstart_cmake_shared.txt");
     has("quickstart", s, "nnpipe " NNPIPE_VERSION_STRING);
     has("quickstart", s, "117600 MACs");
+    has("quickstart", s, "modulo schedule on target npu");
+    has("quickstart", s, "verified: every dependence");
     /* Two loads on one port: ResMII 2; the add feeds itself with latency
      * 2 at distance 1: RecMII 2. */
     has("quickstart", s, "II 2: ResMII 2, RecMII 2, optimal");
@@ -153,6 +159,9 @@ Test(install, an_installed_nnpipe_builds_and_runs_the_embedding_samples)
     the_readme_example_runs();
     pkg_config_reports_the_header_version_and_private_cjson();
     the_shared_library_exports_only_the_api();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", out_dir);
+    run_cmd(cmd, NULL, NULL);
 }
 
 /* The README's Embedding example is the ```c block after "## Embedding". */

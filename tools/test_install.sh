@@ -51,10 +51,10 @@ soname=$(readelf -d "$so" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')
 ok "SONAME $soname"
 
 # Exported functions vs declared ones: every NNP_API declaration names its
-# function on the same line.
+# function on the same line, just before the first parenthesis.
 nm -D --defined-only "$so" | awk '{print $NF}' | sort >"$out/exports.txt"
-grep -ho 'NNP_API[^(]*(' "$prefix"/include/nnpipe/*.h | grep -o 'nnp_[a-z0-9_]*' | sort -u \
-    >"$out/declared.txt"
+grep -ho 'NNP_API[^(]*(' "$prefix"/include/nnpipe/*.h | grep -o 'nnp_[a-z0-9_]*($' | tr -d '(' \
+    | sort -u >"$out/declared.txt"
 stray=$(grep -v '^nnp_' "$out/exports.txt" || true)
 [ -z "$stray" ] || fail "exported symbols without the nnp_ prefix: $(echo $stray | head -c 400)"
 missing=$(comm -23 "$out/declared.txt" "$out/exports.txt")

@@ -9,6 +9,9 @@
  *   nnp_target   the hardware: units and local memory (nnpipe/target.h)
  *   nnp_program  a model lowered for a target: groups, tiles, ops, buffers
  *                (nnpipe/program.h)
+ *   nnp_schedule a program scheduled on its target (sequential, list or
+ *                modulo), and the emitters: tables, timelines, traces, SVG,
+ *                portable C (nnpipe/schedule.h)
  *   nnp_loop     a generic scheduling problem and its modulo or list
  *                schedule, nothing to do with neural networks (nnpipe/loop.h)
  *
@@ -37,13 +40,15 @@
  *   Strings and arrays that queries return (names, descriptions, dims) are
  *   owned by the handle and stay valid until the handle changes or is closed;
  *   copy them to keep them longer. Data the caller passes in is copied.
- *   A program keeps its model and target alive: they may be closed before it.
+ *   A program keeps its model and target alive, a schedule its program: they
+ *   may be closed first.
  *
  *   Threads. The library keeps no global state, prints nothing and never
  *   exits. Different handles may be used from different threads at once.
  *   One handle is used by one thread at a time, with one exception: a checked
  *   model and a target may be shared by threads that lower them at the same
- *   time (nnp_program_lower only reads them).
+ *   time, and a program by threads that schedule it (nnp_program_lower and
+ *   nnp_schedule_new only read them).
  *
  * Version: the macros below are the version of the headers; nnp_version()
  * that of the library actually linked. */
@@ -63,6 +68,7 @@
 #include <nnpipe/target.h>
 #include <nnpipe/program.h>
 #include <nnpipe/loop.h>
+#include <nnpipe/schedule.h>
 
 #ifdef __cplusplus
 extern "C" {

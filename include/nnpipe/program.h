@@ -14,7 +14,7 @@
  *
  * Indices: groups, and within a group its tile loops, ops, buffers and
  * dependences, all count from 0. Node and tensor indices are the model's.
- * A program keeps its model and target alive until it is closed. */
+ * A program keeps its model and target alive as long as it lives. */
 #ifndef NNPIPE_PROGRAM_API_H
 #define NNPIPE_PROGRAM_API_H
 
@@ -41,7 +41,9 @@ typedef struct nnp_program nnp_program;
  * failure. The caller closes *out. */
 NNP_API int nnp_program_lower(nnp_model *m, nnp_target *t, nnp_program **out);
 
-/* Releases the program (and its hold on the model and target). NULL-safe. */
+/* Releases the caller's program. Schedules made from it keep it (and its
+ * model and target) alive until they are closed; the handle itself must not
+ * be used again. NULL-safe. */
 NNP_API void nnp_program_close(nnp_program *p);
 
 /* The message and status of the last failed call on p, as for models. */

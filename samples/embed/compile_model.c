@@ -1,6 +1,7 @@
 /* compile_model: load an ONNX model, lower it for a target and print, per
- * group of fused layers, its tiling and the ops every tile runs, through
- * the public API only.
+ * group of fused layers, its tiling and the ops every tile runs; then
+ * modulo-schedule it and print the schedule table (each loop's reservation
+ * table, stages and bounds). Public API only.
  *
  *   compile_model MODEL.onnx|MODEL.json [TARGET.json]
  *
@@ -47,6 +48,24 @@ static void print_buffers(nnp_program *p, int g, const nnp_group_desc *d)
         printf(" %s %lldB x%d (%s)", b.name, (long long)b.bytes, b.copies, b.pool_name);
     }
     printf("\n");
+}
+
+/* Modulo-schedules p (verified) and prints the statistics and the table. */
+static int print_schedule(nnp_program *p)
+{
+    nnp_schedule *s;
+    nnp_schedule_desc d;
+    int rc = nnp_schedule_new(p, NULL, &s);
+    if (rc == NNP_OK && (rc = nnp_schedule_describe(s, &d)) == NNP_OK) {
+        printf("\nschedule: %lld cycles (lower bound %lld), %.2fx faster than sequential, %s\n\n",
+               (long long)d.makespan, (long long)d.lower_bound, d.speedup,
+               d.verified ? "verified" : "not verified");
+        rc = nnp_schedule_emit_file(s, "table", NULL, stdout);
+    }
+    if (rc != NNP_OK)
+        fprintf(stderr, "compile_model: %s\n", nnp_schedule_errmsg(s));
+    nnp_schedule_close(s);
+    return rc;
 }
 
 static void print_program(nnp_program *p)
@@ -96,7 +115,7 @@ int main(int argc, char **argv)
         printf("nnpipe %s: %s for target %s (%d nodes)\n", nnp_version(), argv[1], td.name,
                nnp_model_node_count(m));
         print_program(p);
-        status = 0;
+        status = print_schedule(p) != NNP_OK;
     }
     nnp_program_close(p);
     nnp_target_close(t);

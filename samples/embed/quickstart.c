@@ -1,5 +1,5 @@
-/* quickstart: lower a model for the default target and print its groups,
- * then modulo-schedule a small loop. (samples/embed/quickstart.c is the
+/* quickstart: lower a model for the default target, print its groups and
+ * its schedule's statistics, then modulo-schedule a small loop. (samples/embed/quickstart.c is the
  * README's example; a test checks they are the same and runs it.) */
 #include <nnpipe/nnpipe.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@ static int lower_model(const char *path)
     nnp_model *m;
     nnp_target *t = NULL;
     nnp_program *p = NULL;
+    nnp_schedule *s = NULL;
     int rc = nnp_model_open(path, &m); /* on failure m holds the message */
     if (rc != NNP_OK)
         fprintf(stderr, "%s\n", nnp_model_errmsg(m));
@@ -22,7 +23,13 @@ static int lower_model(const char *path)
         printf("%-22s %-8s %4lld tiles %9lld MACs\n", d.name, d.kind_name,
                (long long)d.tile_count, (long long)d.macs);
     }
-    nnp_program_close(p); /* every close accepts NULL */
+    /* Modulo-schedule (verified by default) and print the statistics. */
+    if (rc == NNP_OK && (rc = nnp_schedule_new(p, NULL, &s)) == NNP_OK)
+        rc = nnp_schedule_emit_file(s, "summary", NULL, stdout);
+    if (rc != NNP_OK && s)
+        fprintf(stderr, "%s\n", nnp_schedule_errmsg(s));
+    nnp_schedule_close(s); /* every close accepts NULL */
+    nnp_program_close(p);
     nnp_target_close(t);
     nnp_model_close(m);
     return rc;
