@@ -87,57 +87,79 @@ static void sgr(strbuf *out, int color, const char *code)
         sb_printf(out, "\x1b[%sm", code);
 }
 
-/* Writes the columns: runs of one holder become bars labelled by label(). */
 /* The longest label of `who` that fits in room columns, or "". */
 typedef const char *(*label_fn)(const plan *pl, int64_t who, int room, char *buf, size_t len);
 typedef op_cat (*cat_fn)(const plan *pl, int64_t who);
 
+/* A column under half busy: '.' in its holder's colour; idle: blank. */
+static void draw_thin(const plan *pl, const cells *c, int k, cat_fn cat, int color, strbuf *out)
+{
+    if (c->dom[k] < 0) {
+        sb_putc(out, ' ');
+        return;
+    }
+    const cat_look *lk = cat ? &cat_looks[cat(pl, c->dom[k])] : NULL;
+    sgr(out, color && lk, lk ? lk->sgr_fg : "");
+    sb_putc(out, '.');
+    sgr(out, color && lk, "0");
+}
+
+/* Where the bar starting at full column k ends: its holder's run, or for
+ * ops thinner than a column every following one-column run of the same
+ * category, so they make one unlabelled bar rather than a stripe per op
+ * (*merged says so). */
+static int bar_end(const plan *pl, const scale *s, const cells *c, cat_fn cat, int k, int *merged)
+{
+    int e = run_end(s, c, k);
+    *merged = 0;
+    if (e == k + 1 && cat)
+        while (e < s->n && full(s, c, e) && run_end(s, c, e) == e + 1 &&
+               cat(pl, c->dom[e]) == cat(pl, c->dom[k])) {
+            e++;
+            *merged = 1;
+        }
+    return e;
+}
+
+/* One bar of len columns: without colour '[' then the label then the
+ * glyph; with colour the label on a background that alternates between two
+ * shades from bar to bar. The label leaves one glyph of the kind visible. */
+static void draw_bar(const cat_look *lk, char fill, int len, const char *label, int color, int alt,
+                     strbuf *out)
+{
+    char glyph = lk ? lk->glyph : fill, pad = color ? ' ' : glyph;
+    int at = 0;
+    if (color)
+        sb_printf(out, "\x1b[%sm", lk ? (alt ? lk->sgr_alt : lk->sgr) : (alt ? "100;97" : "47;30"));
+    else if (len >= 2) {
+        sb_putc(out, '[');
+        at = 1;
+    }
+    int n = (int)strlen(label);
+    if (n > len - at)
+        n = 0;
+    sb_printf(out, "%.*s", n, label);
+    for (at += n; at < len; at++)
+        sb_putc(out, pad);
+    sgr(out, color, "0");
+}
+
+/* The columns of one line: runs of one holder become labelled bars. */
 static void draw_cells(const plan *pl, const scale *s, const cells *c, label_fn label, cat_fn cat,
                        char fill_nocat, int color, strbuf *out)
 {
     int alt = 0;
     for (int k = 0; k < s->n;) {
         if (!full(s, c, k)) {
-            if (c->dom[k] >= 0) {
-                const cat_look *lk = cat ? &cat_looks[cat(pl, c->dom[k])] : NULL;
-                sgr(out, color && lk, lk ? lk->sgr_fg : "");
-                sb_putc(out, '.');
-                sgr(out, color && lk, "0");
-            } else {
-                sb_putc(out, ' ');
-            }
+            draw_thin(pl, c, k, cat, color, out);
             k++;
             continue;
         }
-        int e = run_end(s, c, k);
-        /* Ops thinner than a column: one unlabelled bar per category, not
-         * a stripe per op. */
-        if (e == k + 1 && cat)
-            while (e < s->n && full(s, c, e) && run_end(s, c, e) == e + 1 &&
-                   cat(pl, c->dom[e]) == cat(pl, c->dom[k]))
-                e++;
-        int len = e - k;
-        const cat_look *lk = cat ? &cat_looks[cat(pl, c->dom[k])] : NULL;
-        char glyph = lk ? lk->glyph : fill_nocat;
-        char bar[512];
-        int room = len > (int)sizeof bar - 1 ? (int)sizeof bar - 1 : len;
-        memset(bar, color ? ' ' : glyph, (size_t)room);
-        bar[room] = 0;
-        int at = 0;
-        if (!color && len >= 2)
-            bar[at++] = '[';
-        /* A label leaves at least one glyph of the bar's kind visible. */
-        char lb[96];
-        int n = e != run_end(s, c, k)
-                    ? 0
-                    : (int)strlen(label(pl, c->dom[k], room - at - (color ? 0 : 1), lb, sizeof lb));
-        memcpy(bar + at, lb, (size_t)n);
-        if (color)
-            sb_printf(out, "\x1b[%sm", lk ? (alt ? lk->sgr_alt : lk->sgr) : (alt ? "100;97" : "47;30"));
-        sb_puts(out, bar);
-        for (int r = room; r < len; r++)
-            sb_putc(out, color ? ' ' : glyph);
-        sgr(out, color, "0");
+        int merged, e = bar_end(pl, s, c, cat, k, &merged), len = e - k;
+        char lb[96] = "";
+        if (!merged)
+            label(pl, c->dom[k], len - (color ? 0 : 2), lb, sizeof lb);
+        draw_bar(cat ? &cat_looks[cat(pl, c->dom[k])] : NULL, fill_nocat, len, lb, color, alt, out);
         alt = !alt;
         k = e;
     }

@@ -34,7 +34,8 @@ enum { PAGE_W = 80, CELL_MAX_W = 22, MAX_FULL_ROWS = 24, DIAGRAM_FULL_ROWS = 10 
 /* ---- a grid of text cells printed in blocks that fit PAGE_W ---- */
 
 typedef struct grid {
-    int nrows, ncols;
+    int nrows, ncols; /* nrows may shrink below what grid_init allocated */
+    int ncells;
     char **cell; /* nrows * ncols; NULL prints as "" */
     int *right;  /* per column: right-aligned */
     int failed;
@@ -45,6 +46,7 @@ static int grid_init(grid *g, int nrows, int ncols)
     memset(g, 0, sizeof *g);
     g->nrows = nrows;
     g->ncols = ncols;
+    g->ncells = nrows * ncols;
     g->cell = xcalloc((size_t)nrows * (size_t)ncols + 1, sizeof(char *));
     g->right = xcalloc((size_t)ncols + 1, sizeof(int));
     return g->cell && g->right ? 0 : -1;
@@ -52,7 +54,7 @@ static int grid_init(grid *g, int nrows, int ncols)
 
 static void grid_free(grid *g)
 {
-    for (int k = 0; g->cell && k < g->nrows * g->ncols; k++)
+    for (int k = 0; g->cell && k < g->ncells; k++)
         free(g->cell[k]);
     free(g->cell);
     free(g->right);
@@ -308,7 +310,29 @@ static int64_t *break_rows(const mrt *m, int64_t *n)
     return b;
 }
 
-/* Row labels "17" or "19-25"; segments with the same cells merge. */
+/* Rows a and b show the same cells in every column. */
+static int same_cells(const mrt *m, int64_t a, int64_t b)
+{
+    char x[96], y[96];
+    for (int c = 0; c < m->ncols; c++) {
+        mrt_cell(m, m->col_lane[c], a, x, sizeof x);
+        mrt_cell(m, m->col_lane[c], b, y, sizeof y);
+        if (strcmp(x, y))
+            return 0;
+    }
+    return 1;
+}
+
+static void row_label(grid *gd, int row, int64_t lo, int64_t hi)
+{
+    if (lo == hi)
+        grid_set(gd, row, 0, "%lld", (long long)lo);
+    else
+        grid_set(gd, row, 0, "%lld-%lld", (long long)lo, (long long)hi);
+}
+
+/* Rows between break rows are alike; consecutive ranges showing the same
+ * cells merge into one ("19-25"). A footer gives each column's rows held. */
 static int mrt_grid(const mrt *m, grid *gd)
 {
     int64_t nb;
@@ -320,36 +344,25 @@ static int mrt_grid(const mrt *m, grid *gd)
     grid_set(gd, 0, 0, "cycle");
     for (int c = 0; c < m->ncols; c++)
         grid_set(gd, 0, c + 1, "%s", m->tl->lanes[m->col_lane[c]].name);
-    int row = 1;
-    char prev[1024] = "", cur[1024], cell[96];
+    int row = 0;
+    int64_t open = 0; /* first row of the range being written */
+    char cell[96];
     for (int64_t k = 0; k < nb; k++) {
         int64_t lo = b[k], hi = k + 1 < nb ? b[k + 1] - 1 : m->ii - 1;
-        cur[0] = 0;
-        for (int c = 0; c < m->ncols; c++) {
-            mrt_cell(m, m->col_lane[c], lo, cell, sizeof cell);
-            snprintf(cur + strlen(cur), sizeof cur - strlen(cur), "%s\x1f", cell);
-        }
-        if (row > 1 && !strcmp(cur, prev)) { /* same cells: extend the previous range */
-            const char *l = grid_get(gd, row - 1, 0);
-            long long first = atoll(l);
-            grid_set(gd, row - 1, 0, "%lld-%lld", first, (long long)hi);
+        if (row > 0 && same_cells(m, open, lo)) {
+            row_label(gd, row, open, hi);
             continue;
         }
-        snprintf(prev, sizeof prev, "%s", cur);
-        if (lo == hi)
-            grid_set(gd, row, 0, "%lld", (long long)lo);
-        else
-            grid_set(gd, row, 0, "%lld-%lld", (long long)lo, (long long)hi);
+        open = lo;
+        row_label(gd, ++row, lo, hi);
         for (int c = 0; c < m->ncols; c++) {
             mrt_cell(m, m->col_lane[c], lo, cell, sizeof cell);
             grid_set(gd, row, c + 1, "%s", cell);
         }
-        row++;
     }
     free(b);
-    /* Footer: each column's share of the II rows. */
-    grid_set(gd, row, 0, "busy");
     const prog_group *gr = &m->pl->p->groups[m->g];
+    grid_set(gd, ++row, 0, "busy");
     for (int c = 0; c < m->ncols; c++) {
         int64_t rows = 0;
         for (int o = 0; o < gr->nops; o++)
@@ -481,9 +494,10 @@ static void loop_stats(const mrt *m, strbuf *out)
         sb_printf(out, "  with unlimited buffers II would be %lld\n", (long long)lp->ii_unbounded);
     sb_printf(out, "  SC      %lld; one tile spans %s cycles\n", (long long)lp->stage_count,
               emit_cycles(lp->length, a));
-    sb_printf(out, "  trips   %lld tiles, cycles %s-%s (%s)\n", (long long)lp->trips,
-              emit_cycles(lp->start, a), emit_cycles(lp->end, b),
-              emit_cycles(lp->end - lp->start, c));
+    sb_printf(out, "  trips   %lld tile%s, cycles %s-%s (%s)%s\n", (long long)lp->trips,
+              lp->trips == 1 ? "" : "s", emit_cycles(lp->start, a), emit_cycles(lp->end, b),
+              emit_cycles(lp->end - lp->start, c),
+              lp->trips == 1 ? ": nothing to overlap" : "");
     para pa;
     para_start(&pa, out, "  copies  ", 10);
     for (int k = 0; k < gr->nbufs; k++) {
