@@ -9,7 +9,14 @@
  * we do not have, an integer or bool tensor, a training mode...). A model
  * refused as *invalid*, or an interpreter error, is a failure: these are
  * models ONNX itself ships as correct. The list of every case with its
- * result and reason goes to conformance.txt in the build folder. */
+ * result and reason goes to conformance.txt in the build folder.
+ *
+ * Every case the interpreter passes is then compiled: lowered for a target
+ * like the default npu but with 64 MiB of local memory (some cases are
+ * single huge pool windows that no small target can hold: lowering refuses
+ * them there, rightly), emitted as C with a main(), built with the system's
+ * cc and run on the same inputs; its outputs must match the expected ones
+ * too. */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -19,9 +26,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "emit_c.h"
 #include "interp.h"
 #include "model_load.h"
 #include "onnx_pb.h"
+#include "testutil.h"
 
 #define TESTDATA "/usr/share/libonnx-testdata/data"
 
@@ -139,7 +148,92 @@ static int input_slot(const graph *g, const tensor *t, int k)
     return k < g->ninputs ? k : -1;
 }
 
-static result run_data_set(const graph *g, const char *dir, char *why, size_t len)
+static int write_floats(const char *path, const float *v, int64_t n)
+{
+    nnp_err e = {0};
+    return write_file_atomic(path, v, (size_t)n * sizeof(float), &e);
+}
+
+static const char big_target[] =
+    "{\"name\": \"npu64m\", \"clock_mhz\": 1000, \"memory\": {\"bytes\": 67108864, "
+    "\"alignment\": 64}, \"units\": ["
+    "{\"name\": \"dma_in\", \"kind\": \"dma_in\", \"count\": 1, \"throughput\": 16, "
+    "\"latency\": 64, \"pipelined\": false},"
+    "{\"name\": \"dma_out\", \"kind\": \"dma_out\", \"count\": 1, \"throughput\": 16, "
+    "\"latency\": 64, \"pipelined\": false},"
+    "{\"name\": \"mac\", \"kind\": \"mac\", \"count\": 1, \"throughput\": 1024, "
+    "\"latency\": 16, \"pipelined\": true},"
+    "{\"name\": \"vector\", \"kind\": \"vector\", \"count\": 1, \"throughput\": 32, "
+    "\"latency\": 8, \"pipelined\": true}]}";
+
+/* Compiles g to C (big_target, --main) in a fresh folder, runs it on
+ * inputs and leaves its outputs in outputs[]. */
+static result run_compiled(const graph *g, const float *const *inputs, float *const *outputs,
+                           char *why, size_t len)
+{
+    target *t = NULL;
+    program *p = NULL;
+    emit_c_files files = {0};
+    nnp_err e = {0};
+    emit_c_options o = {.name = "model", .header = "model.h", .with_main = 1};
+    const char *dir = temp_dir();
+    char path[4096], cmd[16384];
+    int rc = target_parse(big_target, sizeof big_target - 1, "npu64m", &t, &e);
+    if (!rc)
+        rc = lower_program(g, t, &p, &e);
+    if (!rc)
+        rc = emit_c_program(p, NULL, &o, &files, NULL, &e);
+    snprintf(path, sizeof path, "%s/model.c", dir);
+    if (!rc)
+        rc = write_file_atomic(path, files.c.s, files.c.len, &e);
+    snprintf(path, sizeof path, "%s/model.h", dir);
+    if (!rc)
+        rc = write_file_atomic(path, files.h.s, files.h.len, &e);
+    emit_c_files_free(&files);
+    program_free(p);
+    target_free(t);
+    if (rc) {
+        snprintf(why, len, "compiled C: %s", e.msg);
+        return FAIL;
+    }
+    int n = snprintf(cmd, sizeof cmd, "cd %s && cc -std=c99 -O1 -o model model.c -lm && ./model", dir);
+    for (int k = 0; k < g->ninputs; k++) {
+        snprintf(path, sizeof path, "%s/in%d.bin", dir, k);
+        if (write_floats(path, inputs[k], tensor_numel(&g->tensors[g->inputs[k]]))) {
+            snprintf(why, len, "compiled C: cannot write %s", path);
+            return FAIL;
+        }
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, " in%d.bin", k);
+    }
+    for (int k = 0; k < g->noutputs; k++)
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, " out%d.bin", k);
+    char *err = NULL;
+    rc = run_cmd(cmd, NULL, &err);
+    if (rc) {
+        snprintf(why, len, "compiled C: exit %d: %.300s", rc, err ? err : "");
+        free(err);
+        return FAIL;
+    }
+    free(err);
+    for (int k = 0; k < g->noutputs; k++) {
+        float *v = NULL;
+        snprintf(path, sizeof path, "%s/out%d.bin", dir, k);
+        long got = read_floats(path, &v);
+        int64_t want = tensor_numel(&g->tensors[g->outputs[k]]);
+        if (got != want) {
+            free(v);
+            snprintf(why, len, "compiled C: output %d has %ld values, expected %lld", k, got,
+                     (long long)want);
+            return FAIL;
+        }
+        memcpy(outputs[k], v, (size_t)want * sizeof(float));
+        free(v);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return run_cmd(cmd, NULL, NULL) ? FAIL : PASS;
+}
+
+static result run_data_set(const graph *g, const char *dir, int compile, char *why, size_t len)
 {
     enum { MAX_IO = 16 };
     tensor in[MAX_IO] = {{0}}, want[MAX_IO] = {{0}};
@@ -177,6 +271,20 @@ static result run_data_set(const graph *g, const char *dir, char *why, size_t le
     }
     for (int k = 0; k < g->noutputs && res == PASS; k++)
         res = check_output(g, k, outputs[k], &want[k], why, len);
+    if (res == PASS && compile) {
+        for (int k = 0; k < g->noutputs; k++)
+            for (int64_t i = 0; i < tensor_numel(&g->tensors[g->outputs[k]]); i++)
+                outputs[k][i] = NAN; /* so a stale value cannot pass */
+        res = run_compiled(g, inputs, outputs, why, len);
+        for (int k = 0; k < g->noutputs && res == PASS; k++) {
+            res = check_output(g, k, outputs[k], &want[k], why, len);
+            if (res != PASS) {
+                char inner[1024];
+                snprintf(inner, sizeof inner, "%s", why);
+                snprintf(why, len, "compiled C: %s", inner);
+            }
+        }
+    }
     for (int k = 0; k < MAX_IO; k++) {
         free_tensor(&in[k]);
         free_tensor(&want[k]);
@@ -209,7 +317,7 @@ static result run_case(const char *dir, char *why, size_t len)
     for (size_t k = 0; k < sets.n && res == PASS; k++) {
         char sub[4096 + 64];
         snprintf(sub, sizeof sub, "%s/%s", dir, sets.v[k]);
-        res = run_data_set(g, sub, why, len);
+        res = run_data_set(g, sub, k == 0, why, len);
     }
     free_names(&sets);
     graph_free(g);
