@@ -114,11 +114,14 @@ Test(viz_golden, table_of_a_list_plan_explains_and_counts_busy_cycles)
 
 /* What to check in convpool.gantt.txt (100 columns: 7 for names, 83 for
  * time, 3.37 cycles each): dma_in is busy from 0 to 252 (load_w 0-74,
- * load_bias 74-80, then the six load_in) and idle after, 252/280 = 90.0%;
- * mac's conv bars start where each load_in ends (112, 139, ...); vector's
- * pool follows each conv, dma_out's store each pool; store and pool bars
- * of 5-10 cycles are 2-3 columns, short ones show as '.'. The axis has a
- * tick every 50 cycles = 25 us at 2 MHz. */
+ * load_bias 74-80, then the six load_in back to back) and idle after:
+ * 252/280 = 90.0%, the busiest lane. Each conv comes after its tile's
+ * load_in (conv t0 at 112, as load_in t0 ends), each pool after its conv,
+ * each store after its pool, so the mac, vector and dma_out bars step
+ * right tile by tile; a 17-cycle conv of a full tile covers 5 columns, and
+ * the short pools and stores (4-10 cycles) straddle two or three columns,
+ * drawn as a bar where they fill at least half a column and as '.' where
+ * they fill less. The axis has a tick every 50 cycles = 25 us at 2 MHz. */
 Test(viz_golden, gantt_of_the_conv_pool_loop)
 {
     viz_fixture f;

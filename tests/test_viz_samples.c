@@ -145,6 +145,15 @@ Test(viz_trace, list_plans_on_every_target_keep_tracks_nested)
         check_trace(f.pl, targets[t]);
         viz_unload(&f);
     }
+    /* big128's list plan on npu starts a conv on the pipelined mac before
+     * the previous one's result is out. */
+    viz_fixture f;
+    load_sample(&f, "big128", "npu", PLAN_LIST);
+    check_trace(f.pl, "big128 list");
+    char *s = viz_render(f.pl, "trace", NULL);
+    cr_assert(strstr(s, "\"mac (overlapping 1)\""), "an overflow track for mac");
+    free(s);
+    viz_unload(&f);
 }
 
 Test(viz_trace, without_a_clock_one_microsecond_is_one_cycle)
