@@ -108,7 +108,8 @@ class Loop:
         lines = ['{"name": %s,' % json.dumps(self.name),
                  ' "comment": %s,' % json.dumps("%s; machine %s" % (self.comment, self.machine)),
                  ' "resources": [']
-        lines += ["  " + json.dumps(r, separators=(",", ":")) + ("," if i + 1 < len(res) else "") for i, r in enumerate(res)]
+        lines += ["  " + json.dumps(r, separators=(",", ":")) + ("," if i + 1 < len(res) else "")
+                  for i, r in enumerate(res)]
         lines.append(' ], "ops": [')
         lines += ["  " + json.dumps(o, separators=(",", ":")) + ("," if i + 1 < len(self.ops) else "")
                   for i, o in enumerate(self.ops)]

@@ -226,7 +226,8 @@ static int read_resource(reader *rd, const cJSON *obj, int i)
     if ((st = get_str(rd, obj, "name", 1, &name)))
         return st;
     set_at(rd, "resources", i, name);
-    if ((st = check_fields(rd, obj, fields)) || (st = get_int(rd, obj, "instances", 0, -1, -1, &inst)) ||
+    if ((st = check_fields(rd, obj, fields)) ||
+        (st = get_int(rd, obj, "instances", 0, -1, -1, &inst)) ||
         (st = get_int(rd, obj, "blocking", 0, 1, 1, &blocking)))
         return st;
     if (inst == 0 || inst > INT32_MAX)

@@ -618,7 +618,8 @@ static int check_sequential(lsched *s, const int *order, nnp_err *e)
                 char nm[128];
                 return err_set(e, NNP_INFEASIBLE, "no memory-feasible order found: the greedy "
                                "schedule deadlocked (%s), and even one op at a time, in depth-first "
-                               "or program order, needs %" PRId64 " bytes of pool %s at op %s, over its "
+                               "or program order, needs %" PRId64 " bytes of pool %s at op %s, "
+                               "over its "
                                "capacity of %" PRId64, s->r->deadlock, live[bf->pool],
                                p->pools[bf->pool].name ? p->pools[bf->pool].name : "?",
                                sched_op_label(p, v, nm, sizeof nm), p->pools[bf->pool].capacity);
@@ -764,7 +765,8 @@ static int setup(lsched *s, const sched_problem *p, list_result *r, nnp_err *e)
     r->instance = xcalloc(n, sizeof *r->instance);
     r->peak = xcalloc((size_t)p->npools, sizeof *r->peak);
     if (!s->topo || !s->height || !s->rank || !s->npred || !s->est || !s->waited || !s->pending ||
-        !s->buf_end || !s->pool_free || !s->need || !s->ready || !s->reserve || !s->free_inst || !r->start ||
+        !s->buf_end || !s->pool_free || !s->need || !s->ready || !s->reserve || !s->free_inst ||
+        !r->start ||
         !r->instance || !r->peak)
         return nomem(e);
     return NNP_OK;

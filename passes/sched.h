@@ -230,7 +230,7 @@ const char *sched_outcome_name(sched_outcome o);
 /* The exact search at one II (>= MII, which sched_check'd p must allow): on
  * SCHED_FOUND fills start[] (>= 0) and instance[] (nops entries each, caller
  * owned). *nodes receives the search nodes used. Only for small loops: the
- * search is exponential in the op count. */
+ * search is exponential in the op count and keeps (n+1)*n start times. */
 int modulo_exact_at(const sched_problem *p, int64_t ii, int64_t budget, int64_t *start,
                     int *instance, sched_outcome *outcome, int64_t *nodes, nnp_err *e);
 

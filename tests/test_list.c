@@ -274,7 +274,8 @@ Test(list, memory_deadlock_falls_back_to_ordered_allocation)
     }
     nnp_err e = {0};
     cr_assert_eq(list_schedule(&q, &r, &e), NNP_INFEASIBLE);
-    cr_assert(strstr(e.msg, "no memory-feasible order found") && strstr(e.msg, "300 bytes of pool sram"),
+    cr_assert(strstr(e.msg, "no memory-feasible order found") &&
+                  strstr(e.msg, "300 bytes of pool sram"),
               "%s", e.msg);
     sched_problem_free(&q);
 }
@@ -309,7 +310,8 @@ Test(list, what_no_order_can_fix_is_an_error_naming_it)
 Test(list, cycles_and_loop_carried_edges_are_rejected)
 {
     sched_problem p = {0};
-    int a = sched_add_op(&p, "alpha", SCHED_NONE, 1, 0), b = sched_add_op(&p, "beta", SCHED_NONE, 1, 0);
+    int a = sched_add_op(&p, "alpha", SCHED_NONE, 1, 0);
+    int b = sched_add_op(&p, "beta", SCHED_NONE, 1, 0);
     int c = sched_add_op(&p, "gamma", SCHED_NONE, 1, 0);
     sched_add_edge(&p, c, a, 0, 0);
     sched_add_edge(&p, a, b, 0, 0);

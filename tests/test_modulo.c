@@ -637,7 +637,8 @@ Test(modulo, brute_force_by_residues_matches_enumerating_start_times)
                 break;
             int ok = 1;
             for (int v = 0; v < n; v++)
-                ok &= inst[v] < (sched_is_limited(&p, v) ? p.resources[p.ops[v].resource].instances : 1);
+                ok &= inst[v] <
+                      (sched_is_limited(&p, v) ? p.resources[p.ops[v].resource].instances : 1);
             found = ok && verify_modulo(&p, ii, start, inst, NULL) == NNP_OK;
         }
         cr_assert_eq(found, brute_at(&p, ii), "loop %d at II %" PRId64, i, ii);

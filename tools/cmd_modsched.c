@@ -239,7 +239,8 @@ static void print_table(const sched_problem *p, const modulo_result *r)
             sb_free(&b);
         }
     }
-    printf("\nreservation table, II %" PRId64 " (rows: cycle mod II; sN: stage N; (op): still busy)%s\n",
+    printf("\nreservation table, II %" PRId64
+           " (rows: cycle mod II; sN: stage N; (op): still busy)%s\n",
            r->ii, full ? "" : "\nonly rows where an op starts are shown");
     printf("%5s", "cycle");
     for (int c = 0; c < nc; c++)
