@@ -79,7 +79,10 @@ done
 "$work/fir_modsched_pc" >"$out/fir_pkgconfig.txt" || fail "fir_modsched (pkg-config) exits $?"
 "$work/compile_model_pc" "$src/samples/lenet5.onnx" >"$out/compile_model_pkgconfig.txt" \
     || fail "compile_model (pkg-config) exits $?"
-ldd "$work/fir_modsched_pc" | grep -q "libnnpipe.so.$major => $prefix" \
+# (ldd's output is kept first: grep -q stopping early would kill ldd, and
+# pipefail would count that as a failure.)
+deps=$(ldd "$work/fir_modsched_pc")
+grep -q "libnnpipe.so.$major => $prefix" <<<"$deps" \
     || fail "the pkg-config build does not use the installed shared library"
 ok "built and ran the samples with pkg-config against libnnpipe.so.$major"
 
@@ -105,7 +108,8 @@ b=$work/cmake_shared
 # A model that does not exist: the library's message, exit 1.
 st=0; "$b/compile_model" "$work/missing.onnx" 2>"$out/compile_model_missing.txt" || st=$?
 [ $st -eq 1 ] || fail "compile_model on a missing file exits $st, want 1"
-ldd "$work/cmake_static/fir_modsched" | grep -q libnnpipe && fail "static build links libnnpipe.so"
+deps=$(ldd "$work/cmake_static/fir_modsched")
+if grep -q libnnpipe <<<"$deps"; then fail "the static build links libnnpipe.so"; fi
 ok "built and ran the samples with find_package(nnpipe), shared and static"
 
 # ---- Relocation: the package and .pc find the prefix from where they are ----
