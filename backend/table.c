@@ -331,8 +331,9 @@ static void row_label(grid *gd, int row, int64_t lo, int64_t hi)
         grid_set(gd, row, 0, "%lld-%lld", (long long)lo, (long long)hi);
 }
 
-/* Rows between break rows are alike; consecutive ranges showing the same
- * cells merge into one ("19-25"). A footer gives each column's rows held. */
+/* Every row when II is small; otherwise rows between break rows are alike
+ * and consecutive ranges showing the same cells merge into one ("19-25").
+ * A footer gives each column's rows held. */
 static int mrt_grid(const mrt *m, grid *gd)
 {
     int64_t nb;
@@ -349,7 +350,7 @@ static int mrt_grid(const mrt *m, grid *gd)
     char cell[96];
     for (int64_t k = 0; k < nb; k++) {
         int64_t lo = b[k], hi = k + 1 < nb ? b[k + 1] - 1 : m->ii - 1;
-        if (row > 0 && same_cells(m, open, lo)) {
+        if (row > 0 && m->ii > MAX_FULL_ROWS && same_cells(m, open, lo)) {
             row_label(gd, row, open, hi);
             continue;
         }

@@ -90,6 +90,34 @@ Test(viz_golden, table_of_the_conv_pool_loop)
     viz_unload(&f);
 }
 
+/* The same model on tests/data/viz/fast_target.json (DMA 64 bytes/cycle,
+ * 144 MACs/cycle, 16 vector lanes) has II 6 <= 24: one line per row, none
+ * merged. By hand: load_in 2 + ceil(160/64) = 5 cycles at offset 0 (rows
+ * 0-4); conv busy ceil(608/144) = 5, 6 cycles, at offset 5 = row 5 of
+ * stage 0, holding rows 5, 0, 1, 2, 3; maxpool busy ceil(32/16) = 2 at
+ * 5 + 6 = 11 = row 5 of stage 1, holding rows 5 and 0; store 2 + 1 = 3
+ * cycles at 11 + 3 = 14 = row 2 of stage 2, rows 2-4. ResMII is 5 (dma_in
+ * and mac hold 5 rows each) and II would be 5 with every buffer it wants,
+ * but 1 KiB of memory holds only 1,008 bytes of copies: one copy is cut,
+ * the reuse recurrence this adds makes RecMII 6, and "why" says so. */
+Test(viz_golden, table_of_a_short_loop_shows_every_row)
+{
+    viz_fixture f;
+    viz_load(&f, MODEL, "tests/data/viz/fast_target.json", PLAN_MODULO);
+    const plan_loop *lp = &f.pl->loops[0];
+    cr_assert(lp->ii == 6 && lp->res_mii == 5 && lp->rec_mii == 6 && lp->ii_unbounded == 5,
+              "plan moved: II %lld ResMII %lld RecMII %lld", (long long)lp->ii,
+              (long long)lp->res_mii, (long long)lp->rec_mii);
+    expect_op(f.pl, "load_in", 1, 0, 5, 5);
+    expect_op(f.pl, "conv", 1, 5, 5, 6);
+    expect_op(f.pl, "maxpool", 1, 11, 2, 3);
+    expect_op(f.pl, "store", 1, 14, 3, 3);
+    char *s = viz_render(f.pl, "table", NULL);
+    viz_golden(s, "tests/data/viz/convpool_fast.table.txt");
+    free(s);
+    viz_unload(&f);
+}
+
 /* What to check in convpool_list.table.txt: the list plan has no
  * reservation table; the busy cycles per lane are sums of the instances'
  * busy cycles: dma_in 74 + 6 + the six load_in tiles, dma_out the six

@@ -481,6 +481,16 @@ Test(viz_table, cells_agree_with_the_plan_on_vta)
     viz_unload(&f);
 }
 
+/* II 6: every row on its own line. */
+Test(viz_table, cells_agree_with_the_plan_when_every_row_is_shown)
+{
+    viz_fixture f;
+    viz_load(&f, "tests/data/viz/convpool.json", "tests/data/viz/fast_target.json", PLAN_MODULO);
+    cr_assert_leq(f.pl->loops[0].ii, 24);
+    check_table(f.pl, "convpool on fast");
+    viz_unload(&f);
+}
+
 /* A target with two MAC arrays and two input DMA engines: the table has a
  * column per instance and each op sits in its own instance's column. */
 Test(viz_table, each_unit_instance_is_a_column)
