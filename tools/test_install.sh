@@ -63,6 +63,23 @@ undeclared=$(comm -13 "$out/declared.txt" "$out/exports.txt")
 [ -z "$undeclared" ] || fail "exported but not declared in a public header: $undeclared"
 ok "$(wc -l <"$out/exports.txt") exported symbols, all nnp_* and all declared"
 
+# Each public header stands on its own, in C99 and C11, and the umbrella
+# header is usable from C++.
+strict="-Wall -Wextra -Wpedantic -Werror"
+for h in "$prefix"/include/nnpipe/*.h; do
+    for std in c99 c11; do
+        printf '#include <nnpipe/%s>\n' "$(basename "$h")" \
+            | cc -std=$std $strict -fsyntax-only -I"$prefix/include" -x c - \
+            || fail "nnpipe/$(basename "$h") does not compile on its own as $std"
+    done
+done
+if command -v c++ >/dev/null; then
+    printf '#include <nnpipe/nnpipe.h>\nint main() { return nnp_version()[0] == 0; }\n' \
+        | c++ -std=c++11 $strict -fsyntax-only -I"$prefix/include" -x c++ - \
+        || fail "nnpipe/nnpipe.h does not compile as C++"
+fi
+ok "every header compiles on its own (C99, C11) and from C++"
+
 "$prefix/bin/nnpipe" --version >"$out/nnpipe_version.txt" || fail "installed nnpipe --version"
 
 # ---- pkg-config ----
@@ -73,8 +90,9 @@ pkg-config --static --libs nnpipe >"$out/pc_static.txt"
 warn="-std=c11 -Wall -Wextra -Wpedantic -Werror"
 for s in fir_modsched compile_model; do
     # shellcheck disable=SC2046
-    cc $warn $flags "$src/samples/embed/$s.c" -o "$work/${s}_pc" $(pkg-config --cflags --libs nnpipe) \
-        -Wl,-rpath,"$prefix/$libdir" || fail "building $s with pkg-config"
+    cc $warn $flags "$src/samples/embed/$s.c" -o "$work/${s}_pc" \
+        $(pkg-config --cflags --libs nnpipe) -Wl,-rpath,"$prefix/$libdir" \
+        || fail "building $s with pkg-config"
 done
 "$work/fir_modsched_pc" >"$out/fir_pkgconfig.txt" || fail "fir_modsched (pkg-config) exits $?"
 "$work/compile_model_pc" "$src/samples/lenet5.onnx" >"$out/compile_model_pkgconfig.txt" \
@@ -91,7 +109,8 @@ for kind in shared static; do
     st=OFF; [ $kind = static ] && st=ON
     cmake -S "$src/samples/embed" -B "$work/cmake_$kind" -DCMAKE_PREFIX_PATH="$prefix" \
         -DNNPIPE_EMBED_STATIC=$st -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" \
-        >"$work/cmake_$kind.log" 2>&1 || { cat "$work/cmake_$kind.log" >&2; fail "configuring samples/embed ($kind)"; }
+        >"$work/cmake_$kind.log" 2>&1 \
+        || { cat "$work/cmake_$kind.log" >&2; fail "configuring samples/embed ($kind)"; }
     # Linking statically is the point of the second build: two programs do.
     targets="fir_modsched quickstart"; [ $kind = shared ] && targets="$targets compile_model"
     # shellcheck disable=SC2086
