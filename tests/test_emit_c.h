@@ -31,7 +31,7 @@ typedef struct tcase {
     long nin_el[TC_MAX_IO], nout_el[TC_MAX_IO];
 } tcase;
 
-static long tc_numel(const graph *g, int t)
+static inline long tc_numel(const graph *g, int t)
 {
     long n = 1;
     for (int d = 0; d < g->tensors[t].rank; d++)
@@ -39,7 +39,7 @@ static long tc_numel(const graph *g, int t)
     return n;
 }
 
-static void tc_write(const char *path, const void *data, size_t len)
+static inline void tc_write(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
     cr_assert(f, "cannot write %s", path);
@@ -48,7 +48,7 @@ static void tc_write(const char *path, const void *data, size_t len)
 }
 
 /* Inputs written as dir/in<k>.bin, reference outputs computed. */
-static void tc_prepare(tcase *c)
+static inline void tc_prepare(tcase *c)
 {
     nnp_err e = {0};
     const graph *g = c->g;
@@ -69,7 +69,7 @@ static void tc_prepare(tcase *c)
 
 /* A sample with its recorded inputs, lowered for a shipped target, in
  * folder dir (NULL: a fresh one). */
-static void tc_sample_in(tcase *c, const char *sample, const char *tgt, const char *dir)
+static inline void tc_sample_in(tcase *c, const char *sample, const char *tgt, const char *dir)
 {
     char path[1024];
     nnp_err e = {0};
@@ -88,12 +88,12 @@ static void tc_sample_in(tcase *c, const char *sample, const char *tgt, const ch
     tc_prepare(c);
 }
 
-static void tc_sample(tcase *c, const char *sample, const char *tgt)
+static inline void tc_sample(tcase *c, const char *sample, const char *tgt)
 {
     tc_sample_in(c, sample, tgt, NULL);
 }
 
-static void tc_free(tcase *c)
+static inline void tc_free(tcase *c)
 {
     for (int k = 0; k < TC_MAX_IO; k++) {
         free(c->in[k]);
@@ -106,7 +106,7 @@ static void tc_free(tcase *c)
 }
 
 /* Emits c as dir/<name>.c and .h (and .bin with weights_file), with main. */
-static void tc_emit(tcase *c, int weights_file, emit_c_files *keep)
+static inline void tc_emit(tcase *c, int weights_file, emit_c_files *keep)
 {
     char hdr[128], bin[1200], path[1200];
     snprintf(hdr, sizeof hdr, "%s.h", c->name);
@@ -130,7 +130,7 @@ static void tc_emit(tcase *c, int weights_file, emit_c_files *keep)
 
 /* Runs `make -j2 -k` on the rules in dir/Makefile; fails the test with the
  * compiler's messages when any rule fails. */
-static void tc_make(const char *dir, const char *rules)
+static inline void tc_make(const char *dir, const char *rules)
 {
     char path[1200], cmd[1400];
     snprintf(path, sizeof path, "%s/Makefile", dir);
@@ -143,7 +143,7 @@ static void tc_make(const char *dir, const char *rules)
 }
 
 /* A make rule building exe from c->name.c (plus extra sources) with cc and flags. */
-static void tc_rule(strbuf *mk, const tcase *c, const char *exe, const char *cc, const char *flags,
+static inline void tc_rule(strbuf *mk, const tcase *c, const char *exe, const char *cc, const char *flags,
                     const char *src)
 {
     sb_printf(mk, "all: %s\n%s: %s\n\t%s %s %s -o %s\n", exe, exe, src ? src : "", cc, flags,
@@ -154,7 +154,7 @@ static void tc_rule(strbuf *mk, const tcase *c, const char *exe, const char *cc,
 /* Runs dir/exe on the inputs and checks every output against the
  * reference within 1e-5 (abs + rel); *stderr_out (may be NULL) receives
  * what it printed on stderr (caller frees). */
-static void tc_check_err(const tcase *c, const char *exe, const char *extra, char **stderr_out)
+static inline void tc_check_err(const tcase *c, const char *exe, const char *extra, char **stderr_out)
 {
     char cmd[8192], path[1200];
     int n = snprintf(cmd, sizeof cmd, "cd %s && ./%s%s%s", c->dir, exe, extra ? " " : "",
@@ -182,7 +182,7 @@ static void tc_check_err(const tcase *c, const char *exe, const char *extra, cha
     }
 }
 
-static void tc_check(const tcase *c, const char *exe, const char *extra)
+static inline void tc_check(const tcase *c, const char *exe, const char *extra)
 {
     tc_check_err(c, exe, extra, NULL);
 }
