@@ -4,8 +4,6 @@
 
 #include "util.h"
 
-#define NNPIPE_VERSION_STRING "0.1.0"
-
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INVALID = 2, EXIT_INTERNAL = 3 };
 
 struct command {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nnpipe/nnpipe.h"
 
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("nnpipe %s\n", NNPIPE_VERSION_STRING);
+        printf("nnpipe %s\n", nnp_version());
         return EXIT_OK;
     }
     for (const struct command *c = commands; c->name; c++)
