@@ -12,10 +12,11 @@
  *    highest ready op starts if its output buffers fit in their pools;
  *  - instance releases (start + occupancy), buffer frees (end of the last
  *    reader) and ready times are events in one time-ordered heap.
- * An op whose buffers do not fit waits, and so do the lower-ranked ops of
- * its resource behind it: no overtaking, so a large buffer is never starved
- * by a stream of small ones and each event costs O(1) heap operations per
- * resource instead of a rescan of every blocked op.
+ * An op whose buffers do not fit waits, and so do the lower-ranked ops
+ * behind it in its heap (each resource has two, see below): no overtaking,
+ * so a large buffer is never starved by a stream of small ones and each
+ * event costs O(1) heap operations per resource instead of a rescan of
+ * every blocked op.
  *
  * Memory deadlock. Greedy order can strand the program: several producers
  * start, their buffers fill a pool, and the readers that would free them
@@ -23,13 +24,20 @@
  * memory, and only ops that cannot start would free it. Deciding whether a
  * memory-feasible order exists is NP-hard (it contains register
  * sufficiency), so the policy is:
- *  0. Avoidance, in the greedy pass: a starter (an op that reads no buffer,
- *     so its start never leads to a free - a tile load, say) must leave the
- *     pool's reserve free, unless the pool is empty. The reserve is the
- *     largest allocation any reader makes, so the computes and stores that
- *     turn loaded tiles into freed memory can always take their next step
- *     in a chain. Starters and readers wait in separate heaps, so a load
- *     held back by the reserve does not hold up the stores behind it.
+ *  0. Avoidance, in the greedy pass. A starter is an op that reads no
+ *     buffer (a tile load, say): starting it never leads to memory being
+ *     freed. A starter must leave the pool's reserve free, unless the pool
+ *     is empty; the reserve is the most any reader still needs once one of
+ *     its inputs is live (its outputs plus its other inputs). But a starter
+ *     that completes a consumer already partly fed (a weight load for a
+ *     compute whose input tile is loaded) may start whenever the rest of
+ *     that consumer - its unallocated inputs and its outputs - fits. Such
+ *     starters move to the reader heap as soon as their consumer gets its
+ *     first input, so a load held back by the reserve does not block them,
+ *     nor the stores and computes behind it. On the tiled programs of
+ *     bench_listsched the greedy pass then never deadlocks (pools of 24-48
+ *     KiB tried; bench/README.md); a starter whose consumer is fed only two
+ *     levels down is beyond these rules (tests/test_list.c).
  *  1. Up front, a buffer larger than its pool, or an op whose own inputs and
  *     outputs exceed a pool, is infeasible in any order: an error naming it.
  *  2. The greedy pass runs. If it deadlocks, it is thrown away and the
@@ -68,8 +76,10 @@ typedef struct lsched {
     int *read_start, *read_buf;   /* buffers each op reads */
     /* per run */
     int *npred, *pending;         /* unstarted predecessors; unstarted users of a buffer */
-    int64_t *est, *buf_end, *pool_free, *need;
-    char *waited;
+    int64_t *est, *buf_end, *pool_free, *need, *tmp;
+    char *waited, *started;
+    char *where;                  /* 0: not ready, 1: in a starter heap, 2: in a reader heap */
+    int *live_in;                 /* per op: its input buffers already allocated */
     /* Ready ops, two heaps per resource (plus a pair for ops without a
      * limited resource): readers of buffers, and starters that read none. */
     heap *ready;
@@ -213,6 +223,32 @@ static int prioritise(lsched *s, nnp_err *e)
     return NNP_OK;
 }
 
+/* What reader v still needs once one input is live, per pool: its outputs
+ * plus its inputs but the smallest (the one that may have come first; in a
+ * pool v reads from alone, else nothing is subtracted). The pool's reserve
+ * is the largest of these. */
+static void reserve_of(lsched *s, int v)
+{
+    const sched_problem *p = s->p;
+    int64_t *in = s->need, *small = s->tmp;
+    int other = -1; /* the pool of v's inputs, or -2 when they span pools */
+    for (int q = 0; q < p->npools; q++)
+        small[q] = INT64_MAX;
+    for (int k = s->read_start[v]; k < s->read_start[v + 1]; k++) {
+        const sched_buffer *b = &p->buffers[s->read_buf[k]];
+        in[b->pool] += b->bytes;
+        small[b->pool] = min64(small[b->pool], b->bytes);
+        other = other == -1 || other == b->pool ? b->pool : -2;
+    }
+    for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++)
+        in[p->buffers[s->prod_buf[k]].pool] += p->buffers[s->prod_buf[k]].bytes;
+    for (int q = 0; q < p->npools; q++) {
+        int64_t rest = in[q] - (q == other ? small[q] : 0);
+        s->reserve[q] = max64(s->reserve[q], rest);
+        in[q] = 0;
+    }
+}
+
 /* CSR lists of the buffers each op produces and reads. */
 static int index_buffers(lsched *s, nnp_err *e)
 {
@@ -250,18 +286,9 @@ static int index_buffers(lsched *s, nnp_err *e)
     }
     free(pf);
     free(rf);
-    for (int v = 0; v < s->n; v++) { /* the reserve: the largest allocation of one reader */
-        if (starter(s, v))
-            continue;
-        for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++)
-            s->need[p->buffers[s->prod_buf[k]].pool] += p->buffers[s->prod_buf[k]].bytes;
-        for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++) {
-            int q = p->buffers[s->prod_buf[k]].pool;
-            s->reserve[q] = max64(s->reserve[q], s->need[q]);
-        }
-        for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++)
-            s->need[p->buffers[s->prod_buf[k]].pool] = 0;
-    }
+    for (int v = 0; v < s->n; v++) /* the reserve, from every reader */
+        if (!starter(s, v))
+            reserve_of(s, v);
     return NNP_OK;
 }
 
@@ -325,10 +352,27 @@ static int push_event(lsched *s, int64_t t, int kind, int idx)
     return heap_push(&s->events, t, idx * EV_KINDS + kind);
 }
 
-static int heap_of(const lsched *s, int v)
+/* Does starting v complete the inputs of a consumer already partly fed? */
+static int completing(const lsched *s, int v)
+{
+    const sched_problem *p = s->p;
+    for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++) {
+        const sched_buffer *b = &p->buffers[s->prod_buf[k]];
+        for (int j = 0; j < b->nreaders; j++)
+            if (s->live_in[b->readers[j]] > 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* Readers, and starters that complete a consumer, wait in the reader heap
+ * of their resource (even index); other starters in the starter heap. */
+static int heap_of(lsched *s, int v)
 {
     int r = sched_is_limited(s->p, v) ? s->p->ops[v].resource : s->nres;
-    return 2 * r + starter(s, v);
+    int st = starter(s, v) && !completing(s, v);
+    s->where[v] = st ? 1 : 2;
+    return 2 * r + st;
 }
 
 static int reset_run(lsched *s)
@@ -356,6 +400,9 @@ static int reset_run(lsched *s)
         s->npred[v] = s->a.in_start[v + 1] - s->a.in_start[v];
         s->est[v] = 0;
         s->waited[v] = 0;
+        s->started[v] = 0;
+        s->where[v] = 0;
+        s->live_in[v] = 0;
         s->r->instance[v] = -1;
         if (s->npred[v] == 0 && push_event(s, 0, EV_READY, v))
             return -1;
@@ -365,21 +412,54 @@ static int reset_run(lsched *s)
     return 0;
 }
 
+/* Whether starting v completes consumer r with room to spare: v's buffers,
+ * r's inputs whose producers have not started and r's own outputs fit. */
+static int completes_in_room(lsched *s, int v, int r)
+{
+    const sched_problem *p = s->p;
+    int ok = 1;
+    for (int k = s->read_start[r]; k < s->read_start[r + 1]; k++) {
+        const sched_buffer *b = &p->buffers[s->read_buf[k]];
+        if (!s->started[b->producer] && b->producer != v)
+            s->need[b->pool] += b->bytes;
+    }
+    for (int k = s->prod_start[r]; k < s->prod_start[r + 1]; k++)
+        s->need[p->buffers[s->prod_buf[k]].pool] += p->buffers[s->prod_buf[k]].bytes;
+    for (int q = 0; q < p->npools; q++) { /* need[] also holds v's own bytes */
+        ok &= s->need[q] <= s->pool_free[q];
+    }
+    for (int k = s->read_start[r]; k < s->read_start[r + 1]; k++) {
+        const sched_buffer *b = &p->buffers[s->read_buf[k]];
+        if (!s->started[b->producer] && b->producer != v)
+            s->need[b->pool] -= b->bytes;
+    }
+    for (int k = s->prod_start[r]; k < s->prod_start[r + 1]; k++)
+        s->need[p->buffers[s->prod_buf[k]].pool] -= p->buffers[s->prod_buf[k]].bytes;
+    return ok;
+}
+
 /* Do v's output buffers fit? In the greedy pass a starter must also leave
- * the reserve free, unless the pool is empty (policy step 0 above). */
+ * the reserve free (unless the pool is empty), or complete a consumer that
+ * is partly fed with room for the rest of it (policy step 0 above). */
 static int fits(lsched *s, int v)
 {
     const sched_problem *p = s->p;
-    int ok = 1, keep = !s->ordered && starter(s, v);
+    int ok = 1, keep = !s->ordered && starter(s, v), reserve_ok = 1;
     for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++)
         s->need[p->buffers[s->prod_buf[k]].pool] += p->buffers[s->prod_buf[k]].bytes;
     for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++) {
         int q = p->buffers[s->prod_buf[k]].pool;
-        int64_t room = s->pool_free[q];
-        if (keep && room < p->pools[q].capacity)
-            room -= s->reserve[q];
-        if (s->need[q] > room)
-            ok = 0;
+        ok &= s->need[q] <= s->pool_free[q];
+        if (keep && s->pool_free[q] < p->pools[q].capacity)
+            reserve_ok &= s->need[q] + s->reserve[q] <= s->pool_free[q];
+    }
+    if (ok && keep && !reserve_ok) {
+        ok = 0;
+        for (int k = s->prod_start[v]; k < s->prod_start[v + 1] && !ok; k++) {
+            const sched_buffer *b = &p->buffers[s->prod_buf[k]];
+            for (int j = 0; j < b->nreaders && !ok; j++)
+                ok = s->live_in[b->readers[j]] > 0 && completes_in_room(s, v, b->readers[j]);
+        }
     }
     for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++)
         s->need[p->buffers[s->prod_buf[k]].pool] = 0;
@@ -395,11 +475,40 @@ static int buffer_used(lsched *s, int b, int64_t end)
     return push_event(s, s->buf_end[b], EV_BUFFER, b);
 }
 
+/* v's buffers are now allocated: each consumer gets a live input, and on
+ * its first, the producers of its other inputs that wait in a starter heap
+ * move to the reader heap (the entry left behind is skipped as stale). */
+static int feed_consumers(lsched *s, int v)
+{
+    const sched_problem *p = s->p;
+    for (int k = s->prod_start[v]; k < s->prod_start[v + 1]; k++) {
+        const sched_buffer *b = &p->buffers[s->prod_buf[k]];
+        for (int j = 0; j < b->nreaders; j++) {
+            int r = b->readers[j];
+            if (s->live_in[r]++ > 0)
+                continue;
+            for (int i = s->read_start[r]; i < s->read_start[r + 1]; i++) {
+                int u = p->buffers[s->read_buf[i]].producer;
+                if (s->where[u] != 1 || s->started[u])
+                    continue;
+                int res = sched_is_limited(p, u) ? p->ops[u].resource : s->nres;
+                s->where[u] = 2;
+                if (heap_push(&s->ready[2 * res], s->rank[u], u))
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int start_op(lsched *s, int v, int64_t t)
 {
     const sched_problem *p = s->p;
     const sched_op *o = &p->ops[v];
     s->r->start[v] = t;
+    s->started[v] = 1;
+    if (feed_consumers(s, v))
+        return -1;
     if (sched_is_limited(p, v)) {
         s->r->instance[v] = heap_pop(&s->free_inst[o->resource]).id;
         if (push_event(s, t + sched_occupancy(p, v), EV_INSTANCE, v))
@@ -476,9 +585,13 @@ static int sweep(lsched *s, int64_t t)
         int open[2] = {1, 1};
         while (r == s->nres || s->free_inst[r].n > 0) {
             int k = -1;
-            for (int j = 0; j < 2; j++)
+            for (int j = 0; j < 2; j++) {
+                while (h[j]->n > 0 && (s->started[heap_top(h[j]).id] ||
+                                       s->where[heap_top(h[j]).id] != 2 - j))
+                    heap_pop(h[j]); /* stale: started, or moved to the reader heap */
                 if (open[j] && h[j]->n > 0 && (k < 0 || heap_top(h[j]).key < heap_top(h[k]).key))
                     k = j;
+            }
             if (k < 0)
                 break;
             int v = heap_top(h[k]).id;
@@ -515,7 +628,8 @@ static void describe_deadlock(lsched *s, int64_t t, char *out, size_t len)
     const sched_problem *p = s->p;
     int best = -1;
     for (int r = 0; r < 2 * (s->nres + 1); r++)
-        if (s->ready[r].n > 0 && (best < 0 || heap_top(&s->ready[r]).key < s->rank[best]))
+        if (s->ready[r].n > 0 && !s->started[heap_top(&s->ready[r]).id] &&
+            (best < 0 || heap_top(&s->ready[r]).key < s->rank[best]))
             best = heap_top(&s->ready[r]).id;
     if (best < 0 || s->prod_start[best] == s->prod_start[best + 1]) {
         snprintf(out, len, "at cycle %" PRId64 " no op can start", t);
@@ -752,10 +866,14 @@ static int setup(lsched *s, const sched_problem *p, list_result *r, nnp_err *e)
     s->npred = xcalloc(n, sizeof *s->npred);
     s->est = xcalloc(n, sizeof *s->est);
     s->waited = xcalloc(n, 1);
+    s->started = xcalloc(n, 1);
+    s->where = xcalloc(n, 1);
+    s->live_in = xcalloc(n, sizeof *s->live_in);
     s->pending = xcalloc(nb, sizeof *s->pending);
     s->buf_end = xcalloc(nb, sizeof *s->buf_end);
     s->pool_free = xcalloc((size_t)p->npools, sizeof *s->pool_free);
     s->need = xcalloc((size_t)p->npools, sizeof *s->need);
+    s->tmp = xcalloc((size_t)p->npools, sizeof *s->tmp);
     s->ready = xcalloc(2 * ((size_t)s->nres + 1), sizeof *s->ready);
     s->reserve = xcalloc((size_t)p->npools, sizeof *s->reserve);
     s->free_inst = xcalloc((size_t)s->nres + 1, sizeof *s->free_inst);
@@ -764,8 +882,8 @@ static int setup(lsched *s, const sched_problem *p, list_result *r, nnp_err *e)
     r->start = xcalloc(n, sizeof *r->start);
     r->instance = xcalloc(n, sizeof *r->instance);
     r->peak = xcalloc((size_t)p->npools, sizeof *r->peak);
-    if (!s->topo || !s->height || !s->rank || !s->npred || !s->est || !s->waited || !s->pending ||
-        !s->buf_end || !s->pool_free || !s->need || !s->ready || !s->reserve || !s->free_inst ||
+    if (!s->topo || !s->height || !s->rank || !s->npred || !s->est || !s->waited || !s->started || !s->where || !s->live_in || !s->pending ||
+        !s->buf_end || !s->pool_free || !s->need || !s->tmp || !s->ready || !s->reserve || !s->free_inst ||
         !r->start ||
         !r->instance || !r->peak)
         return nomem(e);
@@ -796,7 +914,11 @@ static void teardown(lsched *s)
     free(s->buf_end);
     free(s->pool_free);
     free(s->need);
+    free(s->tmp);
     free(s->waited);
+    free(s->started);
+    free(s->where);
+    free(s->live_in);
     free(s->alloc_order);
 }
 

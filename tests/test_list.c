@@ -224,14 +224,16 @@ Test(list, a_reserve_keeps_readers_moving_so_greedy_does_not_deadlock)
 }
 
 /* J joins A (from Pa, 2 cycles) and C (from Pc, 1 cycle); K joins B (Pb, 2
- * cycles) and D (Pd, 1 cycle); every buffer is 100 bytes, the pool 200, and
- * J and K allocate nothing (no reserve). By height Pa and Pb (3) go before
- * Pc and Pd (2): they fill the pool at cycle 0 and nothing can free it -
- * deadlock. Depth first (Pa, Pb, Pc, ...) needs 300 bytes one op at a
- * time; the program order Pa, Pc, J, Pb, Pd, K fits, so the ordered pass
- * runs it: Pa, Pc at 0; J at 2 (Pa's latency); Pb, Pd at 3 when A and C
- * are freed; K at 5. */
-Test(list, memory_deadlock_falls_back_to_ordered_allocation)
+ * cycles) and D (Pd, 1 cycle); every buffer is 100 bytes, the pool 200. By
+ * height Pa and Pb (3) go before Pc and Pd (2); greedy by height alone
+ * would start Pa and Pb at 0, fill the pool, and strand both joins. The
+ * reserve (what a join still needs once one input is live: 100) holds Pb
+ * back, and Pc, which completes J, may take it:
+ *   t=0 Pa starts in the empty pool; Pb would leave no reserve; Pc
+ *       completes J (its rest, C, fits in the 100 free): starts
+ *   t=2 J (after Pa's 2 cycles);  t=3 A and C freed: Pb in the empty pool,
+ *       Pd completes K;  t=5 K;  done at 6 */
+Test(list, a_starter_that_completes_a_join_may_use_the_reserve)
 {
     sched_problem p = {0};
     int pool = sched_add_pool(&p, "sram", 200);
@@ -245,10 +247,7 @@ Test(list, memory_deadlock_falls_back_to_ordered_allocation)
         sched_add_buffer(&p, NULL, pool, 100, from[i], &to[i], 1);
     }
     list_result r = list_ok(&p);
-    cr_assert(r.ordered);
-    cr_assert(strstr(r.deadlock, "at cycle 0") && strstr(r.deadlock, "sram") &&
-                  strstr(r.deadlock, "0 free"),
-              "%s", r.deadlock);
+    cr_assert(!r.ordered, "%s", r.deadlock);
     cr_assert_eq(r.start[pa], 0);
     cr_assert_eq(r.start[pc], 0);
     cr_assert_eq(r.start[j], 2);
@@ -258,24 +257,62 @@ Test(list, memory_deadlock_falls_back_to_ordered_allocation)
     cr_assert_eq(r.makespan, 6);
     list_result_free(&r);
     sched_problem_free(&p);
-    /* Written in the order Pa Pb Pc Pd J K, program order overflows too:
-     * both fixed orders need 300 bytes at Pc, and the scheduler says it
-     * found no order (one exists, Pa Pc J Pb Pd K: it does not claim
-     * otherwise). */
+}
+
+/* Two levels are beyond the reserve: J joins X (80 bytes, from W, 10
+ * cycles) and Z (64, from M); M reads Y (16, from S). Pool 144; the reserve
+ * is 80 (J's rest once Z is live). W, far the highest, starts first in the
+ * empty pool and leaves 64; S must leave the 80 reserve (16 + 80 > 64) and
+ * completes nothing partly fed (M has no live input): deadlock at cycle 0.
+ * Depth first (W, S, M, J) needs 160 bytes at M; program order S, M, W, J
+ * fits (peak 144), so the ordered pass runs it: S at 0, M at 1 (after S),
+ * W at 2 when Y is freed (M's end) and 80 bytes are free, J at 12. */
+static void two_levels(sched_problem *p, int w_first, int *ops)
+{
+    int pool = sched_add_pool(p, "sram", 144);
+    int w = 0, s, m, j;
+    if (w_first)
+        w = sched_add_op(p, "W", SCHED_NONE, 10, 0);
+    s = sched_add_op(p, "S", SCHED_NONE, 1, 0);
+    m = sched_add_op(p, "M", SCHED_NONE, 1, 0);
+    if (!w_first)
+        w = sched_add_op(p, "W", SCHED_NONE, 10, 0);
+    j = sched_add_op(p, "J", SCHED_NONE, 1, 0);
+    sched_add_edge(p, s, m, 0, 0);
+    sched_add_edge(p, m, j, 0, 0);
+    sched_add_edge(p, w, j, 0, 0);
+    sched_add_buffer(p, "X", pool, 80, w, &j, 1);
+    sched_add_buffer(p, "Y", pool, 16, s, &m, 1);
+    sched_add_buffer(p, "Z", pool, 64, m, &j, 1);
+    ops[0] = w, ops[1] = s, ops[2] = m, ops[3] = j;
+}
+
+Test(list, memory_deadlock_falls_back_to_ordered_allocation)
+{
+    sched_problem p = {0};
+    int op[4];
+    two_levels(&p, 0, op);
+    list_result r = list_ok(&p);
+    cr_assert(r.ordered);
+    cr_assert(strstr(r.deadlock, "at cycle 0 op S needs 16 bytes of pool sram, 64 free"), "%s",
+              r.deadlock);
+    cr_assert_eq(r.start[op[1]], 0);
+    cr_assert_eq(r.start[op[2]], 1);
+    cr_assert_eq(r.start[op[0]], 2);
+    cr_assert_eq(r.start[op[3]], 12);
+    cr_assert_eq(r.makespan, 13);
+    cr_assert_eq(r.peak[0], 144);
+    list_result_free(&r);
+    sched_problem_free(&p);
+    /* Written W, S, M, J, program order overflows too (160 bytes at M, like
+     * depth first): the scheduler says it found no order. One exists (S, M,
+     * W, J); it does not claim otherwise. */
     sched_problem q = {0};
-    pool = sched_add_pool(&q, "sram", 200);
-    int lat[4] = {2, 2, 1, 1}, src[4];
-    for (int i = 0; i < 4; i++)
-        src[i] = sched_add_op(&q, NULL, SCHED_NONE, lat[i], 0);
-    int joins[2] = {sched_add_op(&q, "J", SCHED_NONE, 1, 0), sched_add_op(&q, "K", SCHED_NONE, 1, 0)};
-    for (int i = 0; i < 4; i++) {
-        sched_add_edge(&q, src[i], joins[i % 2], 0, 0);
-        sched_add_buffer(&q, NULL, pool, 100, src[i], &joins[i % 2], 1);
-    }
+    two_levels(&q, 1, op);
     nnp_err e = {0};
     cr_assert_eq(list_schedule(&q, &r, &e), NNP_INFEASIBLE);
     cr_assert(strstr(e.msg, "no memory-feasible order found") &&
-                  strstr(e.msg, "300 bytes of pool sram"),
+                  strstr(e.msg, "160 bytes of pool sram at op M"),
               "%s", e.msg);
     sched_problem_free(&q);
 }
