@@ -25,7 +25,7 @@
 #include "graph.h"
 #include "plan.h"
 #include "program.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "target.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 /* nnp_loop, the problem side: creating a loop (empty or from loop JSON),
  * adding resources, ops, edges and memory, and reading them back. It is a
- * thin shell over passes/sched.h's sched_problem; values are checked by
+ * thin shell over passes/scheduler.h's sched_problem; values are checked by
  * sched_check when a scheduler runs, so messages come from one place
  * whichever way the problem was built. The schedule side is
  * loop_schedule.c. */

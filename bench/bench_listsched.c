@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sched.h"
+#include "scheduler.h"
 
 static double now(void)
 {

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "loop_json.h"
-#include "sched.h"
+#include "scheduler.h"
 
 /* CPU time of this process: on a shared machine, wall time can be several
  * times larger. */

@@ -17,7 +17,7 @@
 #define NNPIPE_FRONTENDS_LOOP_JSON_H
 
 #include <stddef.h>
-#include "sched.h"
+#include "scheduler.h"
 
 /* Parses text (len bytes) into the empty problem p, which the caller frees
  * with sched_problem_free whatever the outcome. fname prefixes messages:

@@ -54,7 +54,7 @@
  *     If neither fits, the error names the pool, the op and the bytes.
  * The result records that the fallback was taken and where the greedy pass
  * stuck, for --format summary. */
-#include "sched.h"
+#include "scheduler.h"
 
 #include <inttypes.h>
 #include <stdio.h>

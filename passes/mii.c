@@ -18,7 +18,7 @@
  * A cycle with distance 0 and positive weight is infeasible at any II; it is
  * found with plain Bellman-Ford rounds (only on that error path) so that the
  * message can name its ops. */
-#include "sched.h"
+#include "scheduler.h"
 #include "sched_adj.h"
 
 #include <inttypes.h>

@@ -31,7 +31,7 @@
  *
  * The search visits at most `budget` placements; reaching it is "unknown".
  * Meant for loops of a few dozen ops (modulo_options.exact_limit). */
-#include "sched.h"
+#include "scheduler.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

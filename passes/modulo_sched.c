@@ -24,7 +24,7 @@
  * too tight, mostly dependence evictions mean the recurrences were.
  *
  * Result starts are shifted so the earliest is 0; stages follow. */
-#include "sched.h"
+#include "scheduler.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

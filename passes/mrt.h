@@ -14,7 +14,7 @@
 #ifndef NNPIPE_PASSES_MRT_H
 #define NNPIPE_PASSES_MRT_H
 
-#include "sched.h"
+#include "scheduler.h"
 
 typedef struct mrt_arc {
     int64_t begin, len; /* begin in [0, ii) */

@@ -15,7 +15,7 @@
 #define NNPIPE_PLAN_H
 
 #include "program.h"
-#include "sched.h"
+#include "scheduler.h"
 
 typedef enum plan_kind { PLAN_SEQUENTIAL, PLAN_LIST, PLAN_MODULO, PLAN_KIND_COUNT } plan_kind;
 

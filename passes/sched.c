@@ -5,7 +5,7 @@
  * build a problem without thinking about order. sched_check then validates
  * everything once, before any scheduler touches the arrays, and sums every
  * cycle count so that no later computation can overflow (SCHED_MAX_CYCLES). */
-#include "sched.h"
+#include "scheduler.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 #ifndef NNPIPE_PASSES_SCHED_ADJ_H
 #define NNPIPE_PASSES_SCHED_ADJ_H
 
-#include "sched.h"
+#include "scheduler.h"
 
 typedef struct sched_adj {
     int n;

@@ -17,7 +17,7 @@
  * A failure returns NNP_INVALID with a message naming the edge, ops,
  * resource, instance, pool and cycle; when the schedule came from nnpipe's
  * own scheduler, that is a bug and the caller says so. */
-#include "sched.h"
+#include "scheduler.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -478,7 +478,7 @@ static void set_window_attrs(gen *s, int n, const win1 *w, int nsp, int mode, in
 
 static int divisor_of(gen *s, int64_t c)
 {
-    int64_t divs[64];
+    int64_t divs[64] = {1};
     int nd = 0;
     for (int64_t d = 1; d <= c && nd < 64; d++)
         if (c % d == 0)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sched.h"
+#include "scheduler.h"
 
 static list_result list_ok(const sched_problem *p)
 {

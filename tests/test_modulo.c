@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched.h"
+#include "scheduler.h"
 
 static modulo_result sched_ok(const sched_problem *p, const modulo_options *o)
 {

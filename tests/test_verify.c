@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "sched.h"
+#include "scheduler.h"
 
 /* ld (3 cycles, dma) -> mul (4, mac, pipelined, 2 instances) -> st (2, dma)
  * with st -> ld at distance 2. */

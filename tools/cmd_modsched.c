@@ -15,7 +15,7 @@
 
 #include "cli.h"
 #include "loop_json.h"
-#include "sched.h"
+#include "scheduler.h"
 
 typedef enum { FMT_SUMMARY, FMT_TABLE, FMT_JSON } out_format;
 

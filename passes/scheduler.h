@@ -20,12 +20,10 @@
  * The implementations live one concept per file: sched.c (building and
  * checking), mii.c (lower bounds), modulo_sched.c (iterative modulo
  * scheduling), modulo_exact.c (the exact search), list_sched.c, verify.c.
- *
- * Note: the name clashes with POSIX <sched.h>. Code in this project includes
- * it as "sched.h" and never needs the system header; a file that includes
- * <pthread.h> must not have passes/ on its include path. */
-#ifndef NNPIPE_PASSES_SCHED_H
-#define NNPIPE_PASSES_SCHED_H
+ * (The header is not called sched.h: with passes/ on the include path that
+ * name would shadow POSIX <sched.h>, which <pthread.h> includes.) */
+#ifndef NNPIPE_SCHEDULER_H
+#define NNPIPE_SCHEDULER_H
 
 #include <stddef.h>
 #include <stdint.h>
