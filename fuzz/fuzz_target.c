@@ -13,12 +13,14 @@ static const char *check_unit(const target_unit *u)
         u->latency < 0 || (unsigned)u->kind >= UNIT_KIND_COUNT)
         return "an accepted unit has a bad count, throughput, latency or kind";
     /* Saturating arithmetic: monotone, at least the latency, no UB; busy
-     * is the whole duration unpipelined, at least 1 cycle pipelined. */
+     * is the whole duration unpipelined, at least 1 cycle and at most the
+     * duration pipelined (which takes 1 cycle even for an op of no cycles:
+     * no latency, no work). */
     int64_t works[] = {0, 1, 1000, (int64_t)1 << 40, INT64_MAX - 1, INT64_MAX};
     int64_t prev = -1;
     for (size_t i = 0; i < sizeof works / sizeof *works; i++) {
         int64_t c = unit_cycles(u, works[i]), b = unit_busy(u, works[i]);
-        if (c < u->latency || c < prev || b > c || (u->pipelined ? b < 1 : b != c))
+        if (c < u->latency || c < prev || (u->pipelined ? b < 1 || b > max64(c, 1) : b != c))
             return "unit_cycles/unit_busy are not monotone, below the latency or above each other";
         prev = c;
     }

@@ -6,19 +6,21 @@
  *              fail on a checked graph, and its outputs are kept as the
  *              reference for the stages after it;
  *   lower      lower_program for every target in samples/targets/. It may
- *              refuse a graph with NNP_INFEASIBLE (a layer fits no tiling)
- *              or NNP_UNSUPPORTED (an empty tensor), with a message, and
- *              otherwise must give a
- *              program whose every node is in a group and whose working
- *              sets fit the target; the tile interpreter (tests/
- *              tile_interp.c) then runs the program, which must reproduce
- *              the reference outputs.
- * The schedulers, the verifier and the C emitter join the table as they
- * land.
+ *              refuse with NNP_INFEASIBLE (a layer fits no tiling) or
+ *              NNP_UNSUPPORTED (an empty tensor), with a message; a program
+ *              must have every node in a group and working sets that fit;
+ *   tile       the tile interpreter (tests/tile_interp.c) runs each program,
+ *              which must reproduce the reference outputs;
+ *   schedule   list and modulo plans of each program; NNP_INFEASIBLE (no
+ *              memory-feasible order) is the one documented refusal, and
+ *              every plan made must pass the independent verifier;
+ *   emit       the C backend writes each program to memory (emit_c_program:
+ *              modulo plan, verifier, C text); NNP_INFEASIBLE only.
  *
- * Only graphs cheap enough to keep the fuzzer fast (WORK_BUDGET) are
- * interpreted and tile-interpreted: the point is correctness on every
- * geometry, not speed on large ones. Lowering runs on every graph. */
+ * The interpreters run only graphs cheap enough to keep the fuzzer fast
+ * (WORK_BUDGET), the schedulers and the emitter only programs of at most
+ * INSTANCE_BUDGET op instances: the point is correctness on every geometry,
+ * not speed on large ones. Lowering runs on every graph. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,8 @@
 #include "fuzz.h"
 #include "interp.h"
 #include "ops.h"
+#include "emit_c.h"
+#include "plan.h"
 #include "program.h"
 #include "../tests/tile_interp.h"
 
@@ -36,6 +40,9 @@
 /* Tiled and reference results agree within TOL*(1+|ref|): tiles sum in
  * another order, and folded BatchNormalization rounds differently. */
 #define TOL 1e-3f
+/* Op instances (tiles x body ops, summed over groups) a program may have
+ * for the schedulers and the emitter to run on it. */
+#define INSTANCE_BUDGET 4096
 
 static const char *const target_files[] = {"npu", "mcu", "vta"};
 enum { NTARGETS = sizeof target_files / sizeof *target_files };
@@ -43,7 +50,10 @@ enum { NTARGETS = sizeof target_files / sizeof *target_files };
 typedef struct pipe {
     const graph *g;
     int small;          /* within WORK_BUDGET */
+    int comparable;     /* constants moderate enough for results to agree within TOL */
     float **in, **ref;  /* inputs and reference outputs (NULL when not run) */
+    target *targets[NTARGETS];
+    program *prog[NTARGETS]; /* NULL where lowering refused */
     char verdict[1024];
 } pipe;
 
@@ -134,13 +144,29 @@ static const char *stage_interpret(pipe *p)
     return NULL;
 }
 
+/* A fuzzed model may hold weights near FLT_MAX, where summing in another
+ * order overflows or cancels differently: results are compared only when
+ * every constant is finite and at most MAX_CONST in magnitude, and only
+ * elements whose reference is below MAX_REF. */
+#define MAX_CONST 1e3f
+#define MAX_REF 1e20f
+
+static int moderate_constants(const graph *g)
+{
+    for (size_t t = 0; t < g->ntensors; t++) {
+        const tensor *x = &g->tensors[t];
+        for (int64_t i = 0, n = x->data ? tensor_numel(x) : 0; i < n; i++)
+            if (!(fabsf(x->data[i]) <= MAX_CONST))
+                return 0;
+    }
+    return 1;
+}
+
 static int differ(float a, float b)
 {
-    if (isnan(a) || isnan(b))
-        return !(isnan(a) && isnan(b));
-    if (isinf(b))
-        return a != b;
-    return fabsf(a - b) > TOL * (1.0f + fabsf(b));
+    if (!(fabsf(b) <= MAX_REF))
+        return 0;
+    return !(fabsf(a - b) <= TOL * (1.0f + fabsf(b)));
 }
 
 static const char *check_program(pipe *pp, const program *p, const target *t)
@@ -169,7 +195,7 @@ static const char *tile_run(pipe *pp, const program *p, const target *t)
     const char *v = NULL;
     if (tile_interp_run(p, (const float *const *)pp->in, out, err, sizeof err))
         v = say(pp, "the tile interpreter failed for %s: %s", t->name, err);
-    for (int k = 0; !v && k < g->noutputs; k++) {
+    for (int k = 0; !v && pp->comparable && k < g->noutputs; k++) {
         int64_t n = tensor_numel(&g->tensors[g->outputs[k]]);
         for (int64_t i = 0; !v && i < n; i++)
             if (differ(out[k][i], pp->ref[k][i])) {
@@ -201,6 +227,12 @@ static int load_targets(void)
     return 0;
 }
 
+/* A refusal must carry its status and a message, and return nothing. */
+static int proper_refusal(int rc, const nnp_err *e, const void *result)
+{
+    return !result && e->code == rc && e->msg[0];
+}
+
 static const char *stage_lower(pipe *pp)
 {
     if (load_targets())
@@ -210,17 +242,90 @@ static const char *stage_lower(pipe *pp)
         program *p = NULL;
         nnp_err e = {0};
         int rc = lower_program(pp->g, targets[k], &p, &e);
-        int refused = rc == NNP_INFEASIBLE || rc == NNP_UNSUPPORTED;
-        if (refused && (p || e.code != rc || !e.msg[0]))
-            v = say(pp, "lowering for %s refused without a proper message or freed program%s",
-                    targets[k]->name, "");
-        else if (rc && !refused)
+        if (rc == NNP_INFEASIBLE || rc == NNP_UNSUPPORTED) {
+            if (!proper_refusal(rc, &e, p))
+                v = say(pp, "lowering for %s refused without a proper message%s",
+                        targets[k]->name, "");
+            program_free(p);
+            continue;
+        }
+        if (rc)
             v = say(pp, "lowering for %s failed: %s", targets[k]->name, e.msg);
-        if (!v && !rc)
+        if (!v)
             v = check_program(pp, p, targets[k]);
-        if (!v && !rc && pp->ref)
-            v = tile_run(pp, p, targets[k]);
-        program_free(p);
+        pp->targets[k] = targets[k];
+        pp->prog[k] = p;
+    }
+    return v;
+}
+
+static const char *stage_tile(pipe *pp)
+{
+    const char *v = NULL;
+    for (int k = 0; !v && k < NTARGETS; k++)
+        if (pp->prog[k] && pp->ref)
+            v = tile_run(pp, pp->prog[k], pp->targets[k]);
+    return v;
+}
+
+static int64_t instances(const program *p)
+{
+    int64_t n = 0;
+    for (int g = 0; g < p->ngroups; g++)
+        n = sat_add(n, sat_mul(p->groups[g].ntiles, p->groups[g].nops));
+    return n;
+}
+
+static const char *plan_one(pipe *pp, const program *p, plan_kind kind)
+{
+    plan_options o;
+    plan_options_default(&o);
+    o.kind = kind;
+    plan *pl = NULL;
+    nnp_err e = {0};
+    int rc = plan_build(p, &o, &pl, &e);
+    const char *v = NULL;
+    if (rc == NNP_INFEASIBLE) {
+        if (!proper_refusal(rc, &e, pl))
+            v = say(pp, "the %s scheduler refused without a proper message%s",
+                    plan_kind_name(kind), "");
+    } else if (rc) {
+        v = say(pp, "the %s scheduler failed: %s", plan_kind_name(kind), e.msg);
+    } else if (plan_verify(pl, &e)) {
+        v = say(pp, "the verifier rejects the %s plan: %s", plan_kind_name(kind), e.msg);
+    }
+    plan_free(pl);
+    return v;
+}
+
+static const char *stage_schedule(pipe *pp)
+{
+    static const plan_kind kinds[] = {PLAN_LIST, PLAN_MODULO};
+    const char *v = NULL;
+    for (int k = 0; !v && k < NTARGETS; k++)
+        for (size_t i = 0; !v && pp->prog[k] && i < sizeof kinds / sizeof *kinds; i++)
+            if (instances(pp->prog[k]) <= INSTANCE_BUDGET)
+                v = plan_one(pp, pp->prog[k], kinds[i]);
+    return v;
+}
+
+static const char *stage_emit(pipe *pp)
+{
+    const char *v = NULL;
+    for (int k = 0; !v && k < NTARGETS; k++) {
+        if (!pp->prog[k] || instances(pp->prog[k]) > INSTANCE_BUDGET)
+            continue;
+        emit_c_options o = {.name = "model", .header = "model.h"};
+        emit_c_files f;
+        memset(&f, 0, sizeof f);
+        nnp_err e = {0};
+        int rc = emit_c_program(pp->prog[k], NULL, &o, &f, NULL, &e);
+        if (rc == NNP_INFEASIBLE ? !e.msg[0] : rc != NNP_OK)
+            v = say(pp, "the C backend failed for %s: %s", pp->targets[k]->name, e.msg);
+        else if (!rc && (f.c.failed || f.h.failed || !f.c.len || !f.h.len))
+            v = say(pp, "the C backend gave empty or truncated text for %s%s",
+                    pp->targets[k]->name, "");
+        emit_c_files_free(&f);
     }
     return v;
 }
@@ -231,6 +336,9 @@ static const struct stage {
 } stages[] = {
     {"interpret", stage_interpret},
     {"lower", stage_lower},
+    {"tile", stage_tile},
+    {"schedule", stage_schedule},
+    {"emit", stage_emit},
 };
 
 const char *fuzz_pipeline_graph(const graph *g)
@@ -241,6 +349,7 @@ const char *fuzz_pipeline_graph(const graph *g)
         return NULL;
     p->g = g;
     p->small = graph_work(g) <= WORK_BUDGET;
+    p->comparable = moderate_constants(g);
     const char *v = NULL;
     for (size_t s = 0; !v && s < sizeof stages / sizeof *stages; s++)
         if ((v = stages[s].run(p)) != NULL) {
@@ -249,6 +358,8 @@ const char *fuzz_pipeline_graph(const graph *g)
         }
     free_all(p->in, g->ninputs);
     free_all(p->ref, g->noutputs);
+    for (int k = 0; k < NTARGETS; k++)
+        program_free(p->prog[k]);
     free(p);
     return v;
 }

@@ -17,6 +17,11 @@
 /* nnpipe is a small-model tool: no tensor may exceed 2^31 elements, which
  * also keeps every flat index and product of dims far from overflow. */
 #define OP_MAX_ELEMS ((int64_t)1 << 31)
+/* A sliding window (Conv, pools) has at most 2^24 kernel positions: far
+ * more than any real layer, and few enough that a pass may keep one offset
+ * per position. Without it, a pool's kernel_shape (an attribute, unlike a
+ * Conv's weights) could ask for 2^62 positions over a 4x4 input. */
+#define OP_MAX_TAPS ((int64_t)1 << 24)
 
 /* The opset a node's semantics follow: the model's, or 13 when unknown. */
 int op_opset(const graph *g);
@@ -68,6 +73,11 @@ void bcast_strides(int r, const int64_t *d, int rout, const int64_t *dout, int64
  * position o of window w reads in one input plane, -1 for padding. Returns
  * how many are real input positions. */
 int64_t window_offsets(const window *w, const int64_t *o, int64_t *off);
+/* The kernel positions of output position o that read real input, as one
+ * range per spatial dim: positions first[d] .. first[d] + count[d] - 1.
+ * Returns their number (the product of the counts). Lets a pool visit only
+ * real inputs, whatever the padding. */
+int64_t window_real_taps(const window *w, const int64_t *o, int64_t *first, int64_t *count);
 /* Kernel positions of output position o inside the explicitly padded input
  * [-pad_begin, in + pad_end): AveragePool's count_include_pad divisor. */
 int64_t window_padded_count(const window *w, const int64_t *o);

@@ -14,7 +14,6 @@
 #include "op_impl.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 static int pool_window(const graph *g, const node *nd, window *w, nnp_err *e)
 {
@@ -84,22 +83,31 @@ int infer_pool(graph *g, int n, nnp_err *e)
 
 typedef enum { POOL_MAX, POOL_AVG, POOL_AVG_PADDED } pool_kind;
 
-/* One output position of every plane: reduce the taps listed in off. */
-static void pool_position(const float *x, float *y, int64_t planes, int64_t plane, int64_t outs,
-                          const int64_t *off, int64_t taps, pool_kind kind, float divisor)
+/* One output position of every plane, reducing only the taps that read real
+ * input (per-dim ranges from window_real_taps), in kernel row-major order:
+ * the same order as visiting every tap and skipping padding, so the sums
+ * are the same, but a window that is mostly padding costs nothing extra. */
+static void pool_position(const window *w, const int64_t *o, const float *x, float *y,
+                          int64_t planes, int64_t plane, int64_t outs, pool_kind kind)
 {
+    int64_t first[MAX_SPATIAL], count[MAX_SPATIAL];
+    int64_t real = window_real_taps(w, o, first, count);
+    float divisor = (float)(kind == POOL_AVG_PADDED ? window_padded_count(w, o) : real);
     for (int64_t c = 0; c < planes; c++) {
         const float *xp = x + c * plane;
         float acc = kind == POOL_MAX ? -INFINITY : 0.0f;
-        for (int64_t q = 0; q < taps; q++) {
-            if (off[q] < 0)
-                continue;
-            float t = xp[off[q]];
+        int64_t k[MAX_SPATIAL] = {0};
+        do {
+            int64_t flat = 0;
+            for (int d = 0; d < w->nsp; d++)
+                flat = flat * w->in[d] + o[d] * w->stride[d] - w->pad_begin[d] +
+                       (first[d] + k[d]) * w->dil[d];
+            float t = xp[flat];
             if (kind != POOL_MAX)
                 acc += t;
             else if (t > acc || isnan(t))
                 acc = t;
-        }
+        } while (index_next(k, count, w->nsp));
         y[c * outs] = kind == POOL_MAX ? acc : acc / divisor;
     }
 }
@@ -113,19 +121,11 @@ static int run_pool(const graph *g, const node *nd, float *const *v, pool_kind k
         return rc;
     int64_t planes = tx->dims[0] * tx->dims[1];
     int64_t plane = dims_prod(w.in, 0, w.nsp), outs = dims_prod(w.out, 0, w.nsp);
-    int64_t taps = dims_prod(w.kernel, 0, w.nsp);
-    int64_t *off = malloc((size_t)taps * sizeof *off);
-    if (!off)
-        return err_set(e, NNP_NOMEM, "out of memory running %s", op_table[nd->op].name);
     int64_t o[MAX_SPATIAL] = {0}, p = 0;
     do {
-        int64_t real = window_offsets(&w, o, off);
-        float divisor = (float)(kind == POOL_AVG_PADDED ? window_padded_count(&w, o) : real);
-        pool_position(v[nd->in[0]], v[nd->out[0]] + p, planes, plane, outs, off, taps, kind,
-                      divisor);
+        pool_position(&w, o, v[nd->in[0]], v[nd->out[0]] + p, planes, plane, outs, kind);
         p++;
     } while (index_next(o, w.out, w.nsp));
-    free(off);
     return NNP_OK;
 }
 

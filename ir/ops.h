@@ -42,7 +42,9 @@ typedef struct window {
 } window;
 
 /* Resolves the window of a Conv, MaxPool or AveragePool node given its input
- * tensor's spatial dims and kernel (for Conv, from the weight shape). */
+ * tensor's spatial dims and kernel (for Conv, from the weight shape). A
+ * kernel of more than 2^24 positions is NNP_LIMIT, so a resolved window's
+ * kernel product always fits comfortably in memory and in int64. */
 int window_of_node(const graph *g, const node *n, const int64_t *in_sp, const int64_t *kernel,
                    int nsp, window *w, nnp_err *e);
 

@@ -16,6 +16,7 @@
  * counts. */
 #include "op_impl.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID } pad_mode;
@@ -109,6 +110,17 @@ static int resolve_dim(const graph *g, int n, window *w, int d, pad_mode mode, i
     return NNP_OK;
 }
 
+/* "k0 x k1 x ..." for messages. */
+static const char *kernel_text(const window *w, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (int d = 0; d < w->nsp && at < len; d++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%lld", d ? " x " : "",
+                               (long long)w->kernel[d]);
+    return buf;
+}
+
 int window_of_node(const graph *g, const node *nd, const int64_t *in_sp, const int64_t *kernel,
                    int nsp, window *w, nnp_err *e)
 {
@@ -146,6 +158,10 @@ int window_of_node(const graph *g, const node *nd, const int64_t *in_sp, const i
         if (rc)
             return rc;
     }
+    int64_t taps;
+    if (size_prod(w->kernel, nsp, &taps) || taps > OP_MAX_TAPS)
+        return op_fail(g, n, e, NNP_LIMIT, "the kernel (%s) has more than 2^24 positions per "
+                       "window, the limit", kernel_text(w, (char[96]){0}, 96));
     return NNP_OK;
 }
 
@@ -173,6 +189,18 @@ static int64_t taps_in(int64_t start, int64_t k, int64_t dil, int64_t lo, int64_
     int64_t first = max64(0, -floor_div(start - lo, dil));
     int64_t last = min64(k - 1, floor_div(hi - 1 - start, dil));
     return last >= first ? last - first + 1 : 0;
+}
+
+int64_t window_real_taps(const window *w, const int64_t *o, int64_t *first, int64_t *count)
+{
+    int64_t c = 1;
+    for (int d = 0; d < w->nsp; d++) {
+        int64_t start = o[d] * w->stride[d] - w->pad_begin[d];
+        first[d] = max64(0, -floor_div(start, w->dil[d]));
+        count[d] = taps_in(start, w->kernel[d], w->dil[d], 0, w->in[d]);
+        c *= count[d];
+    }
+    return c;
 }
 
 int64_t window_padded_count(const window *w, const int64_t *o)
