@@ -426,6 +426,42 @@ Test(limits, onnx_limits_given_to_the_reader_replace_the_defaults)
     free(m);
 }
 
+/* model_load_buffer_ex takes the same limits whatever the encoding: an
+ * input of 2^30 + 8 elements (no data to allocate) is past the default and
+ * loads once the limit is raised to the IR's own 2^31. */
+Test(limits, model_load_ex_raises_the_tensor_limit_for_json_and_protobuf)
+{
+    char *m = relu_model("{\"dimValue\": \"1073741832\"}", "");
+    graph *g = NULL;
+    nnp_err e = {0};
+    int rc = model_load_buffer_ex(m, strlen(m), "big.json", NULL, &g, &e);
+    expect_refusal(rc, &e, NNP_LIMIT, "big.json", "'x'", "1073741824", NULL);
+    onnx_limits lim = onnx_default_limits;
+    lim.max_tensor_elems = (int64_t)1 << 31;
+    rc = model_load_buffer_ex(m, strlen(m), "big.json", &lim, &g, &e);
+    cr_assert_eq(rc, NNP_OK, "%s", e.msg);
+    cr_assert_eq(g->tensors[g->inputs[0]].dims[0], ((int64_t)1 << 30) + 8);
+    graph_free(g);
+    free(m);
+
+    pb gr = {0}, node = {0};
+    pb_str(&node, 1, "x");
+    pb_str(&node, 2, "y");
+    pb_str(&node, 4, "Relu");
+    pb_msg(&gr, 1, &node);
+    pb_input(&gr, 11, "x", ((uint64_t)1 << 30) + 8);
+    pb out = {0};
+    pb_str(&out, 1, "y");
+    pb_msg(&gr, 12, &out);
+    pb model = pb_model(&gr);
+    rc = model_load_buffer_ex(model.b, model.n, "big.onnx", NULL, &g, &e);
+    expect_refusal(rc, &e, NNP_LIMIT, "big.onnx", "'x'", NULL);
+    rc = model_load_buffer_ex(model.b, model.n, "big.onnx", &lim, &g, &e);
+    cr_assert_eq(rc, NNP_OK, "%s", e.msg);
+    graph_free(g);
+    free(model.b);
+}
+
 Test(limits, files_past_the_size_limit_are_refused_while_reading)
 {
     const char *dir = temp_dir();

@@ -60,7 +60,9 @@ options_of() {
     case $1 in
     model | pipeline) echo "-dict=fuzz/onnx_json.dict -max_len=65536" ;;
     target) echo "-dict=fuzz/target_json.dict -max_len=4096" ;;
-    randgraph) echo "-max_len=512" ;;
+    # Each byte is one of the generator's choices: let inputs be as long as
+    # a whole graph's choices from the start, not grow from a few bytes.
+    randgraph) echo "-max_len=512 -len_control=0" ;;
     esac
 }
 
