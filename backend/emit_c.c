@@ -123,16 +123,20 @@ static void upper(const char *s, char *buf, size_t len)
 static void dims_arrays(const cgen *cg, strbuf *out)
 {
     sb_puts(out, "\n/* ---- tensor shapes (loads and stores address main memory by them) ---- */\n");
-    for (int t = 0; t < cg->p->ntensors; t++) {
-        if (!cg->dims_used[t])
-            continue;
-        const prog_tensor *pt = &cg->p->tensors[t];
-        char nm[96];
-        sb_printf(out, "static const int32_t D%d[%d] = {", t, pt->rank);
-        for (int d = 0; d < pt->rank; d++)
-            sb_printf(out, "%s%lld", d ? ", " : "", (long long)pt->dims[d]);
-        sb_printf(out, "}; /* '%s' */\n", cg_comment_safe(pt->name, nm, sizeof nm));
-    }
+    for (int t = 0; t < cg->p->ntensors; t++)
+        for (int tr = 0; tr < 2; tr++) {
+            if (!(cg->dims_used[t] & (1 << tr)))
+                continue;
+            const prog_tensor *pt = &cg->p->tensors[t];
+            char nm[96];
+            sb_printf(out, "static const int32_t D%s%d[%d] = {", tr ? "T" : "", t, pt->rank);
+            for (int d = 0; d < pt->rank; d++) {
+                int k = tr && d >= pt->rank - 2 ? 2 * pt->rank - 3 - d : d;
+                sb_printf(out, "%s%lld", d ? ", " : "", (long long)pt->dims[k]);
+            }
+            sb_printf(out, "}; /* '%s'%s */\n", cg_comment_safe(pt->name, nm, sizeof nm),
+                      tr ? ", last two dims swapped" : "");
+        }
 }
 
 static void io_params(const graph *g, strbuf *out)

@@ -33,6 +33,7 @@ typedef struct c_tensor {
     int root;       /* the tensor owning the storage (itself unless an alias) */
     int64_t offset; /* CS_ARENA: bytes into the arena */
     int used;       /* CS_CONST: some load or graph output reads it */
+    int transposed; /* a constant also emitted with its last two dims swapped (WT<t>) */
 } c_tensor;
 
 /* One buffer of a group: its copies are contiguous at `offset`. */
@@ -65,6 +66,8 @@ typedef struct c_group {
     c_buf *bufs;
     c_table *tabs;   /* per op */
     int nchan;       /* DMA channels its copies use */
+    int bt_op;       /* Gemm with transB and constant B: its load, which reads B^T (WT<t>) so
+                        the kernel streams rows; -1 otherwise */
 } c_group;
 
 typedef struct cgen {
@@ -77,7 +80,8 @@ typedef struct cgen {
     int64_t scratch_bytes; /* every pool section */
     int64_t arena_bytes;   /* activations between groups */
     int max_chan;
-    char *dims_used;       /* per tensor: a load or store names its shape (D<t>) */
+    char *dims_used;       /* per tensor: 1 a load or store names its shape (D<t>), 2 its
+                              transposed shape (DT<t>) */
     int64_t bin_len;       /* bytes of the side weights file */
     unsigned features;     /* RT_* */
     nnp_err *e;
@@ -124,6 +128,29 @@ int cg_kernels(cgen *cg, int g, strbuf *out);
 void cg_kernel_call(const cgen *cg, const cg_site *s, int op, strbuf *out);
 /* The first op of kind k with argument arg in group gr, or -1. */
 int cg_op_by_kind(const prog_group *gr, pop_kind k, int arg);
+
+/* Pieces the kernel emitters share (emit_c_kernels.c). */
+void cg_kernel_name(const cgen *cg, int g, int op, char *buf, size_t len);
+const prog_tensor *cg_op_tensor(const cgen *cg, const prog_group *gr, int op);
+/* sum of vars[a] * P_a over the axes of mask in [from, to), or "0". */
+void cg_bcast_index(char *buf, size_t len, const char *P, unsigned mask, const char *const *vars,
+                    int from, int to);
+/* The statements applying the group's epilogue to `v` (skip[k]: the
+ * element of epilogue step k's skip operand). */
+void cg_epilogue(cgen *cg, const prog_group *gr, strbuf *out, const char *ind, char skip[][256]);
+/* Parameters of the skip operands, and the strides of skip k over an
+ * output box of rank ro (declared as s<k>_<axis>; returns the axes). */
+void cg_skip_params(const prog_group *gr, strbuf *out);
+unsigned cg_skip_decl(const cgen *cg, const prog_group *gr, strbuf *out, int k, int ro);
+/* ", buffer", ", row", the skips' pairs, ", first, last" of a call. */
+void cg_arg_buf(const cgen *cg, const cg_site *s, int op, strbuf *out);
+void cg_arg_row(const cgen *cg, const cg_site *s, int op, strbuf *out);
+void cg_arg_skips(const cgen *cg, const cg_site *s, const prog_group *gr, strbuf *out);
+void cg_arg_flags(const cgen *cg, const cg_site *s, strbuf *out);
+
+/* emit_c_conv.c: the blocked direct convolution of GK_CONV groups. */
+int cg_conv_kernel(cgen *cg, int g, int op, strbuf *out);
+void cg_conv_call(const cgen *cg, const cg_site *s, int op, strbuf *out);
 
 /* emit_c_whole.c: reference kernels of GK_WHOLE groups. */
 int cg_whole_kernel(cgen *cg, int g, int op, strbuf *out);

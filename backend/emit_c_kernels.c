@@ -35,12 +35,12 @@ int cg_op_by_kind(const prog_group *gr, pop_kind k, int arg)
     return -1;
 }
 
-static const prog_tensor *op_tensor(const cgen *cg, const prog_group *gr, int op)
+const prog_tensor *cg_op_tensor(const cgen *cg, const prog_group *gr, int op)
 {
     return &cg->p->tensors[gr->ops[op].tensor];
 }
 
-static void kernel_name(const cgen *cg, int g, int op, char *buf, size_t len)
+void cg_kernel_name(const cgen *cg, int g, int op, char *buf, size_t len)
 {
     snprintf(buf, len, "k%d_%s", g, cg->p->groups[g].ops[op].name);
 }
@@ -93,7 +93,7 @@ static unsigned bcast_decl(strbuf *out, const char *ind, const char *P, const ch
 }
 
 /* sum of vars[a] * P_a over the mask's axes from `from` to `to`, or "0". */
-static void bcast_index(char *buf, size_t len, const char *P, unsigned mask,
+void cg_bcast_index(char *buf, size_t len, const char *P, unsigned mask,
                         const char *const *vars, int from, int to)
 {
     size_t n = 0;
@@ -107,7 +107,7 @@ static void bcast_index(char *buf, size_t len, const char *P, unsigned mask,
 
 /* The statements applying the group's epilogue to `v`; skip[k] is the
  * element expression of epilogue step k's skip operand. */
-static void epilogue(cgen *cg, const prog_group *gr, strbuf *out, const char *ind,
+void cg_epilogue(cgen *cg, const prog_group *gr, strbuf *out, const char *ind,
                      char skip[][256])
 {
     char a[48], b[48];
@@ -137,20 +137,20 @@ static void epilogue(cgen *cg, const prog_group *gr, strbuf *out, const char *in
 }
 
 /* Parameters and strides of the skip operands of a group's epilogue. */
-static void skip_params(const prog_group *gr, strbuf *out)
+void cg_skip_params(const prog_group *gr, strbuf *out)
 {
     for (int k = 0; k < gr->par.nepi; k++)
         if (gr->par.epi[k].kind == EPI_ADD)
             sb_printf(out, " const float *restrict sk%d, const int32_t *rs%d,", k, k);
 }
 
-static unsigned skip_decl(const cgen *cg, const prog_group *gr, strbuf *out, int k, int ro)
+unsigned cg_skip_decl(const cgen *cg, const prog_group *gr, strbuf *out, int k, int ro)
 {
     char P[16], row[16];
     sb_printf(out, "    (void)rs%d;\n", k);
     snprintf(P, sizeof P, "s%d", k);
     snprintf(row, sizeof row, "rs%d", k);
-    return bcast_decl(out, "    ", P, row, op_tensor(cg, gr, gr->par.epi[k].op), ro);
+    return bcast_decl(out, "    ", P, row, cg_op_tensor(cg, gr, gr->par.epi[k].op), ro);
 }
 
 /* ---- call sites ---- */
@@ -182,200 +182,56 @@ static void red_flags(const cgen *cg, const cg_site *s, char *first, char *last,
 }
 
 /* ", <buffer of op>, <row of op>" pieces of a call. */
-static void arg_buf(const cgen *cg, const cg_site *s, int op, strbuf *out)
+void cg_arg_buf(const cgen *cg, const cg_site *s, int op, strbuf *out)
 {
     char e[160];
     cg_buf_expr(cg, s, cg->p->groups[s->g].ops[op].out, e, sizeof e);
     sb_printf(out, ", %s", e);
 }
 
-static void arg_row(const cgen *cg, const cg_site *s, int op, strbuf *out)
+void cg_arg_row(const cgen *cg, const cg_site *s, int op, strbuf *out)
 {
     char e[96];
     cg_row_expr(cg, s, op, e, sizeof e);
     sb_printf(out, ", %s", e);
 }
 
-static void arg_skips(const cgen *cg, const cg_site *s, const prog_group *gr, strbuf *out)
+void cg_arg_skips(const cgen *cg, const cg_site *s, const prog_group *gr, strbuf *out)
 {
     for (int k = 0; k < gr->par.nepi; k++)
         if (gr->par.epi[k].kind == EPI_ADD) {
-            arg_buf(cg, s, gr->par.epi[k].op, out);
-            arg_row(cg, s, gr->par.epi[k].op, out);
+            cg_arg_buf(cg, s, gr->par.epi[k].op, out);
+            cg_arg_row(cg, s, gr->par.epi[k].op, out);
         }
 }
 
-static void arg_flags(const cgen *cg, const cg_site *s, strbuf *out)
+void cg_arg_flags(const cgen *cg, const cg_site *s, strbuf *out)
 {
     char f[64], l[64];
     red_flags(cg, s, f, l, sizeof f);
     sb_printf(out, ", %s, %s", f, l);
 }
 
-/* ---- Conv ---- */
-
-static int conv_emit(cgen *cg, int g, int op, strbuf *out)
-{
-    const prog_group *gr = &cg->p->groups[g];
-    const group_params *pa = &gr->par;
-    const window *w = &pa->conv;
-    int wl = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
-    const prog_tensor *tw = op_tensor(cg, gr, wl);
-    int64_t mg = tw->dims[0] / pa->conv_group, cgc = tw->dims[1];
-    char fn[64];
-    kernel_name(cg, g, op, fn, sizeof fn);
-    sb_printf(out, "\n/* %s: %lldx%lld kernel, stride %lldx%lld, dilation %lldx%lld, pads begin "
-                   "%lld,%lld; %lld groups of %lld input channels. */\n",
-              gr->ops[op].name, (long long)w->kernel[0], (long long)w->kernel[1],
-              (long long)w->stride[0], (long long)w->stride[1], (long long)w->dil[0],
-              (long long)w->dil[1], (long long)w->pad_begin[0], (long long)w->pad_begin[1],
-              (long long)pa->conv_group, (long long)cgc);
-    sb_printf(out, "static void %s(float *restrict acc, const float *restrict in, "
-                   "const float *restrict w,%s", fn, pa->has_bias ? " const float *restrict bias," : "");
-    skip_params(gr, out);
-    sb_printf(out, "\n    const int32_t *ro, const int32_t *ri, const int32_t *rw,%s int first, "
-                   "int last)\n{\n", pa->has_bias ? " const int32_t *rb," : "");
-    sb_puts(out, "    const long OC = ro[5] - ro[1], OH = ro[6] - ro[2], OW = ro[7] - ro[3];\n"
-                 "    const long IC = ri[5] - ri[1], IH = ri[6] - ri[2], IW = ri[7] - ri[3];\n"
-                 "    const long WC = rw[5] - rw[1];\n"
-                 "    long n, oc, c, ky, kx, y, x;\n");
-    unsigned mask[PROG_MAX_EPI] = {0};
-    for (int k = 0; k < pa->nepi; k++)
-        if (pa->epi[k].kind == EPI_ADD)
-            mask[k] = skip_decl(cg, gr, out, k, 4);
-    sb_printf(out,
-              "    for (n = ro[0]; n < ro[4]; n++)\n"
-              "        for (oc = ro[1]; oc < ro[5]; oc++) {\n"
-              "            float *restrict a = acc + ((n - ro[0]) * OC + (oc - ro[1])) * OH * OW;\n"
-              "            const float *restrict wo = w + (oc - rw[0]) * WC * %lld;\n"
-              "            const float *restrict xc = in + ((n - ri[0]) * IC + (oc / %lld) * %lld + "
-              "rw[1] - ri[1]) * IH * IW\n"
-              "                + (ro[2] * %lld - %lld - ri[2]) * IW + ro[3] * %lld - %lld - ri[3];\n"
-              "            if (first) {\n"
-              "                const float b0 = %s;\n"
-              "                for (y = 0; y < OH * OW; y++)\n"
-              "                    a[y] = b0;\n"
-              "            }\n"
-              "            for (c = 0; c < WC; c++)\n"
-              "                for (ky = 0; ky < %lld; ky++)\n"
-              "                    for (kx = 0; kx < %lld; kx++) {\n"
-              "                        const float wv = wo[(c * %lld + ky) * %lld + kx];\n"
-              "                        const float *restrict xk = xc + (c * IH + ky * %lld) * IW + "
-              "kx * %lld;\n"
-              "                        for (y = 0; y < OH; y++) {\n"
-              "                            float *restrict ar = a + y * OW;\n"
-              "                            const float *restrict xr = xk + y * %lld * IW;\n"
-              "                            for (x = 0; x < OW; x++)\n"
-              "                                ar[x] += wv * xr[x * %lld];\n"
-              "                        }\n"
-              "                    }\n",
-              (long long)(w->kernel[0] * w->kernel[1]), (long long)mg, (long long)cgc,
-              (long long)w->stride[0], (long long)w->pad_begin[0], (long long)w->stride[1],
-              (long long)w->pad_begin[1], pa->has_bias ? "bias[oc - rb[0]]" : "0.0f",
-              (long long)w->kernel[0], (long long)w->kernel[1], (long long)w->kernel[0],
-              (long long)w->kernel[1], (long long)w->dil[0], (long long)w->dil[1],
-              (long long)w->stride[0], (long long)w->stride[1]);
-    if (pa->nepi > 0) {
-        static const char *const vars[4] = {"(n - ro[0])", "(oc - ro[1])", "y", "x"};
-        char skip[PROG_MAX_EPI][256];
-        sb_puts(out, "            if (last) {\n");
-        for (int k = 0; k < pa->nepi; k++) {
-            if (pa->epi[k].kind != EPI_ADD)
-                continue;
-            char P[16], base[200], rest[200];
-            snprintf(P, sizeof P, "s%d", k);
-            bcast_index(base, sizeof base, P, mask[k], vars, 0, 2);
-            bcast_index(rest, sizeof rest, P, mask[k], vars, 2, 4);
-            sb_printf(out, "                const float *restrict sp%d = sk%d + %s;\n", k, k, base);
-            snprintf(skip[k], sizeof skip[k], "sp%d[%s]", k, rest);
-        }
-        sb_puts(out, "                for (y = 0; y < OH; y++)\n"
-                     "                    for (x = 0; x < OW; x++) {\n"
-                     "                        float v = a[y * OW + x];\n");
-        epilogue(cg, gr, out, "                        ", skip);
-        sb_puts(out, "                        a[y * OW + x] = v;\n"
-                     "                    }\n"
-                     "            }\n");
-    }
-    sb_puts(out, "        }\n");
-    if (pa->nepi == 0)
-        sb_puts(out, "    (void)last;\n");
-    sb_puts(out, "}\n");
-    return NNP_OK;
-}
-
-static void conv_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
-{
-    const prog_group *gr = &cg->p->groups[s->g];
-    int in = cg_op_by_kind(gr, POP_LOAD_INPUT, 0), w = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
-    int b = gr->par.has_bias ? cg_op_by_kind(gr, POP_LOAD_BIAS, 0) : -1;
-    char fn[64], acc[160];
-    kernel_name(cg, s->g, op, fn, sizeof fn);
-    cg_buf_expr(cg, s, gr->ops[op].out, acc, sizeof acc);
-    sb_printf(out, "%s(%s", fn, acc);
-    arg_buf(cg, s, in, out);
-    arg_buf(cg, s, w, out);
-    if (b >= 0)
-        arg_buf(cg, s, b, out);
-    arg_skips(cg, s, gr, out);
-    arg_row(cg, s, op, out);
-    arg_row(cg, s, in, out);
-    arg_row(cg, s, w, out);
-    if (b >= 0)
-        arg_row(cg, s, b, out);
-    arg_flags(cg, s, out);
-    sb_puts(out, ");\n");
-}
-
 /* ---- MaxPool / AveragePool (alone, or fused after a Conv) ---- */
 
 /* Lines counting the taps of output position o0 (a variable) along one
  * dim inside [lo, hi): AveragePool's count_include_pad divisor. */
-static void padded_count(strbuf *out, const char *var, const char *o0, int64_t k, int64_t d,
-                         int64_t lo, int64_t hi)
+static void padded_count(strbuf *out, const char *ind, const char *var, const char *o0, int64_t k,
+                         int64_t d, int64_t lo, int64_t hi)
 {
     sb_printf(out,
-              "                    %s = 0;\n"
-              "                    for (q = 0; q < %lld; q++)\n"
-              "                        %s += %s + q * %lld >= %lld && %s + q * %lld < %lld;\n",
-              var, (long long)k, var, o0, (long long)d, (long long)lo, o0, (long long)d,
-              (long long)hi);
+              "%s%s = 0;\n"
+              "%sfor (q = 0; q < %lld; q++)\n"
+              "%s    %s += %s + q * %lld >= %lld && %s + q * %lld < %lld;\n",
+              ind, var, ind, (long long)k, ind, var, o0, (long long)d, (long long)lo, o0,
+              (long long)d, (long long)hi);
 }
 
-static int pool_emit(cgen *cg, int g, int op, strbuf *out)
+/* One output column x of row y (window start x0) with bounds checks: the
+ * columns at the edges, where some taps fall in the padding. */
+static void pool_edge(strbuf *out, const window *w, int mx, int inc)
 {
-    const prog_group *gr = &cg->p->groups[g];
-    const group_params *pa = &gr->par;
-    const window *w = &pa->pool;
-    int mx = pa->pool_max, inc = !mx && pa->count_include_pad;
-    char fn[64];
-    kernel_name(cg, g, op, fn, sizeof fn);
-    sb_printf(out, "\n/* %s: %lldx%lld window, stride %lldx%lld, dilation %lldx%lld, pads begin "
-                   "%lld,%lld end %lld,%lld%s. */\n",
-              gr->ops[op].name, (long long)w->kernel[0], (long long)w->kernel[1],
-              (long long)w->stride[0], (long long)w->stride[1], (long long)w->dil[0],
-              (long long)w->dil[1], (long long)w->pad_begin[0], (long long)w->pad_begin[1],
-              (long long)w->pad_end[0], (long long)w->pad_end[1],
-              mx ? "" : inc ? ", dividing by the taps inside the pads" : ", dividing by the real taps");
     sb_printf(out,
-              "static void %s(float *restrict out, const float *restrict src, const int32_t *ro, "
-              "const int32_t *rs)\n{\n"
-              "    const long C = ro[5] - ro[1], OH = ro[6] - ro[2], OW = ro[7] - ro[3];\n"
-              "    const long SC = rs[5] - rs[1], SH = rs[6] - rs[2], SW = rs[7] - rs[3];\n"
-              "    long n, c, y, x, ky, kx, ky0, ky1, kx0, kx1%s;\n"
-              "    for (n = ro[0]; n < ro[4]; n++)\n"
-              "        for (c = ro[1]; c < ro[5]; c++) {\n"
-              "            const float *restrict s = src + ((n - rs[0]) * SC + (c - rs[1])) * SH * SW;\n"
-              "            float *restrict o = out + ((n - ro[0]) * C + (c - ro[1])) * OH * OW;\n"
-              "            for (y = ro[2]; y < ro[6]; y++) {\n"
-              "                const long y0 = y * %lld - %lld;\n"
-              "                ky0 = 0;\n"
-              "                while (ky0 < %lld && y0 + ky0 * %lld < 0)\n"
-              "                    ky0++;\n"
-              "                ky1 = %lld;\n"
-              "                while (ky1 > ky0 && y0 + (ky1 - 1) * %lld >= %lld)\n"
-              "                    ky1--;\n"
-              "                for (x = ro[3]; x < ro[7]; x++) {\n"
               "                    const long x0 = x * %lld - %lld;\n"
               "                    float m = %s;\n"
               "                    kx0 = 0;\n"
@@ -383,14 +239,7 @@ static int pool_emit(cgen *cg, int g, int op, strbuf *out)
               "                        kx0++;\n"
               "                    kx1 = %lld;\n"
               "                    while (kx1 > kx0 && x0 + (kx1 - 1) * %lld >= %lld)\n"
-              "                        kx1--;\n",
-              fn, inc ? ", q, cy, cx" : "", (long long)w->stride[0], (long long)w->pad_begin[0],
-              (long long)w->kernel[0], (long long)w->dil[0], (long long)w->kernel[0],
-              (long long)w->dil[0], (long long)w->in[0], (long long)w->stride[1],
-              (long long)w->pad_begin[1], mx ? "-INFINITY" : "0.0f", (long long)w->kernel[1],
-              (long long)w->dil[1], (long long)w->kernel[1], (long long)w->dil[1],
-              (long long)w->in[1]);
-    sb_printf(out,
+              "                        kx1--;\n"
               "                    for (ky = ky0; ky < ky1; ky++) {\n"
               "                        const float *restrict sr = s + (y0 + ky * %lld - rs[2]) * SW "
               "+ x0 - rs[3];\n"
@@ -399,21 +248,104 @@ static int pool_emit(cgen *cg, int g, int op, strbuf *out)
               "                            %s\n"
               "                        }\n"
               "                    }\n",
-              (long long)w->dil[0], (long long)w->dil[1],
+              (long long)w->stride[1], (long long)w->pad_begin[1], mx ? "-INFINITY" : "0.0f",
+              (long long)w->kernel[1], (long long)w->dil[1], (long long)w->kernel[1],
+              (long long)w->dil[1], (long long)w->in[1], (long long)w->dil[0], (long long)w->dil[1],
               mx ? "if (t > m || t != t)\n                                m = t;" : "m += t;");
-    if (inc) {
-        padded_count(out, "cy", "y0", w->kernel[0], w->dil[0], -w->pad_begin[0],
-                     w->in[0] + w->pad_end[0]);
-        padded_count(out, "cx", "x0", w->kernel[1], w->dil[1], -w->pad_begin[1],
-                     w->in[1] + w->pad_end[1]);
-    }
-    sb_printf(out,
-              "                    o[(y - ro[2]) * OW + x - ro[3]] = %s;\n"
-              "                }\n"
-              "            }\n"
-              "        }\n"
-              "}\n",
+    if (inc)
+        padded_count(out, "                    ", "cx", "x0", w->kernel[1], w->dil[1],
+                     -w->pad_begin[1], w->in[1] + w->pad_end[1]);
+    sb_printf(out, "                    o[x - ro[3]] = %s;\n",
               mx ? "m" : inc ? "m / (float)(cy * cx)" : "m / (float)((ky1 - ky0) * (kx1 - kx0))");
+}
+
+/* Pools one tile's box from a source box (the load's, padding included,
+ * or a fused pool's conv box). Per output row: the rows of taps inside
+ * the input; then the interior columns, whose taps are all real, as one
+ * vectorizable pass per tap over the row (taps in the reference's order,
+ * so sums and NaN handling match it); then the edge columns one by one. */
+static int pool_emit(cgen *cg, int g, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    const group_params *pa = &gr->par;
+    const window *w = &pa->pool;
+    int mx = pa->pool_max, inc = !mx && pa->count_include_pad;
+    int64_t kx = w->kernel[1], sx = w->stride[1], dx = w->dil[1], px = w->pad_begin[1];
+    /* interior columns: x*sx - px >= 0 and x*sx - px + (kx-1)*dx < in */
+    int64_t xa = ceil_div(px, sx), xb = floor_div(w->in[1] - 1 - (kx - 1) * dx + px, sx) + 1;
+    if (xb < xa)
+        xb = xa;
+    char fn[64];
+    cg_kernel_name(cg, g, op, fn, sizeof fn);
+    sb_printf(out, "\n/* %s: %lldx%lld window, stride %lldx%lld, dilation %lldx%lld, pads begin "
+                   "%lld,%lld end %lld,%lld%s; columns %lld..%lld have no padding. */\n",
+              gr->ops[op].name, (long long)w->kernel[0], (long long)kx, (long long)w->stride[0],
+              (long long)sx, (long long)w->dil[0], (long long)dx, (long long)w->pad_begin[0],
+              (long long)px, (long long)w->pad_end[0], (long long)w->pad_end[1],
+              mx ? "" : inc ? ", dividing by the taps inside the pads" : ", dividing by the real taps",
+              (long long)xa, (long long)(xb - 1));
+    sb_printf(out,
+              "static void %s(float *restrict out, const float *restrict src, const int32_t *ro, "
+              "const int32_t *rs)\n{\n"
+              "    const long C = ro[5] - ro[1], OH = ro[6] - ro[2], OW = ro[7] - ro[3];\n"
+              "    const long SC = rs[5] - rs[1], SH = rs[6] - rs[2], SW = rs[7] - rs[3];\n"
+              "    const long xa = ro[3] > %lld ? ro[3] : %lld, xb0 = ro[7] < %lld ? ro[7] : %lld;\n"
+              "    const long xb = xb0 > xa ? xb0 : xa;\n"
+              "    long n, c, y, x, ky, kx, ky0, ky1, kx0, kx1%s;\n"
+              "    for (n = ro[0]; n < ro[4]; n++)\n"
+              "        for (c = ro[1]; c < ro[5]; c++) {\n"
+              "            const float *restrict s = src + ((n - rs[0]) * SC + (c - rs[1])) * SH * SW;\n"
+              "            for (y = ro[2]; y < ro[6]; y++) {\n"
+              "                float *restrict o = out + (((n - ro[0]) * C + (c - ro[1])) * OH + y - "
+              "ro[2]) * OW;\n"
+              "                const long y0 = y * %lld - %lld;\n"
+              "                ky0 = 0;\n"
+              "                while (ky0 < %lld && y0 + ky0 * %lld < 0)\n"
+              "                    ky0++;\n"
+              "                ky1 = %lld;\n"
+              "                while (ky1 > ky0 && y0 + (ky1 - 1) * %lld >= %lld)\n"
+              "                    ky1--;\n",
+              fn, (long long)xa, (long long)xa, (long long)xb, (long long)xb, inc ? ", q, cy, cx" : "",
+              (long long)w->stride[0], (long long)w->pad_begin[0], (long long)w->kernel[0],
+              (long long)w->dil[0], (long long)w->kernel[0], (long long)w->dil[0],
+              (long long)w->in[0]);
+    if (inc)
+        padded_count(out, "                ", "cy", "y0", w->kernel[0], w->dil[0], -w->pad_begin[0],
+                     w->in[0] + w->pad_end[0]);
+    /* interior: one pass per tap */
+    sb_printf(out,
+              "                for (x = xa; x < xb; x++)\n"
+              "                    o[x - ro[3]] = %s;\n"
+              "                for (ky = ky0; ky < ky1; ky++) {\n"
+              "                    const float *restrict sr = s + (y0 + ky * %lld - rs[2]) * SW - rs[3] - %lld;\n"
+              "                    for (kx = 0; kx < %lld; kx++)\n"
+              "                        for (x = xa; x < xb; x++) {\n"
+              "                            const float t = sr[x * %lld + kx * %lld];\n"
+              "                            float *restrict m = &o[x - ro[3]];\n"
+              "                            %s\n"
+              "                        }\n"
+              "                }\n",
+              mx ? "-INFINITY" : "0.0f", (long long)w->dil[0], (long long)px, (long long)kx,
+              (long long)sx, (long long)dx,
+              mx ? "*m = t > *m || t != t ? t : *m;" : "*m += t;");
+    if (!mx)
+        sb_printf(out,
+                  "                for (x = xa; x < xb; x++)\n"
+                  "                    o[x - ro[3]] = o[x - ro[3]] / (float)(%s * %lld);\n",
+                  inc ? "cy" : "(ky1 - ky0)", (long long)kx);
+    /* edges */
+    sb_puts(out, "                for (x = ro[3]; x < ro[7]; x++) {\n"
+                 "                    if (x == xa && xb > xa)\n"
+                 "                        x = xb;\n"
+                 "                    if (x >= ro[7])\n"
+                 "                        break;\n"
+                 "                    {\n");
+    pool_edge(out, w, mx, inc);
+    sb_puts(out, "                    }\n"
+                 "                }\n"
+                 "            }\n"
+                 "        }\n"
+                 "}\n");
     return NNP_OK;
 }
 
@@ -422,13 +354,13 @@ static void pool_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
     const prog_group *gr = &cg->p->groups[s->g];
     const prog_op *o = &gr->ops[op];
     char fn[64], dst[160];
-    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_kernel_name(cg, s->g, op, fn, sizeof fn);
     cg_buf_expr(cg, s, o->out, dst, sizeof dst);
     sb_printf(out, "%s(%s", fn, dst);
     int src = gr->bufs[o->in[0]].producer;
-    arg_buf(cg, s, src, out);
-    arg_row(cg, s, op, out);
-    arg_row(cg, s, src, out);
+    cg_arg_buf(cg, s, src, out);
+    cg_arg_row(cg, s, op, out);
+    cg_arg_row(cg, s, src, out);
     sb_puts(out, ");\n");
 }
 
@@ -438,13 +370,13 @@ static int globalpool_emit(cgen *cg, int g, int op, strbuf *out)
 {
     const prog_group *gr = &cg->p->groups[g];
     int in = cg_op_by_kind(gr, POP_LOAD_INPUT, 0);
-    const prog_tensor *tx = op_tensor(cg, gr, in);
+    const prog_tensor *tx = cg_op_tensor(cg, gr, in);
     int r = tx->rank;
     int64_t plane = 1;
     for (int d = 2; d < r; d++)
         plane *= tx->dims[d];
     char fn[64];
-    kernel_name(cg, g, op, fn, sizeof fn);
+    cg_kernel_name(cg, g, op, fn, sizeof fn);
     sb_printf(out, "\n/* %s over %lld positions per channel, a band of rows per tile. */\n"
                    "static void %s(float *restrict acc, const float *restrict in, "
                    "const int32_t *ro, const int32_t *ri, int first, int last)\n{\n"
@@ -491,13 +423,13 @@ static void globalpool_call(const cgen *cg, const cg_site *s, int op, strbuf *ou
     const prog_group *gr = &cg->p->groups[s->g];
     int in = cg_op_by_kind(gr, POP_LOAD_INPUT, 0);
     char fn[64], acc[160];
-    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_kernel_name(cg, s->g, op, fn, sizeof fn);
     cg_buf_expr(cg, s, gr->ops[op].out, acc, sizeof acc);
     sb_printf(out, "%s(%s", fn, acc);
-    arg_buf(cg, s, in, out);
-    arg_row(cg, s, op, out);
-    arg_row(cg, s, in, out);
-    arg_flags(cg, s, out);
+    cg_arg_buf(cg, s, in, out);
+    cg_arg_row(cg, s, op, out);
+    cg_arg_row(cg, s, in, out);
+    cg_arg_flags(cg, s, out);
     sb_puts(out, ");\n");
 }
 
@@ -528,20 +460,23 @@ static int gemm_emit(cgen *cg, int g, int op, strbuf *out)
     const group_params *pa = &gr->par;
     int la = cg_op_by_kind(gr, POP_LOAD_INPUT, 0), lw = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
     int lc = pa->has_bias ? cg_op_by_kind(gr, POP_LOAD_BIAS, 0) : -1;
-    const prog_tensor *ty = op_tensor(cg, gr, op), *ta = op_tensor(cg, gr, la);
-    const prog_tensor *tb = op_tensor(cg, gr, lw);
+    const prog_tensor *ty = cg_op_tensor(cg, gr, op), *ta = cg_op_tensor(cg, gr, la);
+    const prog_tensor *tb = cg_op_tensor(cg, gr, lw);
     int ro = ty->rank, nb = ro - 2, ra = ta->rank, rb = tb->rank;
+    /* with B^T loaded (emit_c_layout.c: transpose_constants) B' rows are contiguous */
+    int trans_b = pa->trans_b && cg->groups[g].bt_op < 0;
     char fn[64], al[48], be[48];
-    kernel_name(cg, g, op, fn, sizeof fn);
+    cg_kernel_name(cg, g, op, fn, sizeof fn);
     cg_float(pa->alpha, al, sizeof al);
     cg_float(pa->beta, be, sizeof be);
     sb_printf(out, "\n/* %s: Y = %sA'B'%s, A' = %s, B' = %s%s. */\n", gr->ops[op].name,
               pa->alpha == 1.0f ? "" : "alpha ", lc >= 0 ? " + beta C" : "",
-              pa->trans_a ? "A^T" : "A", pa->trans_b ? "B^T" : "B",
+              pa->trans_a ? "A^T" : "A",
+              trans_b ? "B^T" : pa->trans_b ? "B^T, loaded from a transposed copy" : "B",
               pa->nepi ? ", then the fused epilogue" : "");
     sb_printf(out, "static void %s(float *restrict acc, const float *restrict A, "
                    "const float *restrict B,%s", fn, lc >= 0 ? " const float *restrict C," : "");
-    skip_params(gr, out);
+    cg_skip_params(gr, out);
     sb_printf(out, "\n    const int32_t *ro, const int32_t *ra, const int32_t *rb,%s int first, "
                    "int last)\n{\n", lc >= 0 ? " const int32_t *rc," : "");
     sb_printf(out, "    const long M = ro[%d] - ro[%d], N = ro[%d] - ro[%d];\n", ro + ro - 2, ro - 2,
@@ -572,19 +507,19 @@ static int gemm_emit(cgen *cg, int g, int op, strbuf *out)
     unsigned cm = 0, sm[PROG_MAX_EPI] = {0};
     if (lc >= 0) {
         sb_puts(out, "    (void)rc;\n");
-        cm = bcast_decl(out, "    ", "sc", "rc", op_tensor(cg, gr, lc), ro);
+        cm = bcast_decl(out, "    ", "sc", "rc", cg_op_tensor(cg, gr, lc), ro);
     }
     for (int k = 0; k < pa->nepi; k++)
         if (pa->epi[k].kind == EPI_ADD)
-            sm[k] = skip_decl(cg, gr, out, k, ro);
+            sm[k] = cg_skip_decl(cg, gr, out, k, ro);
     char ind[64] = "    ";
     for (int a = 0; a < nb; a++) {
         sb_printf(out, "%sfor (b%d = 0; b%d < ro[%d] - ro[%d]; b%d++)\n", ind, a, a, ro + a, a, a);
         strcat(ind, "    ");
     }
     char ao[200], bo[200], oo[200];
-    bcast_index(ao, sizeof ao, "sa", am, vp, 0, nb);
-    bcast_index(bo, sizeof bo, "sb", bm, vp, 0, nb);
+    cg_bcast_index(ao, sizeof ao, "sa", am, vp, 0, nb);
+    cg_bcast_index(bo, sizeof bo, "sb", bm, vp, 0, nb);
     size_t n = 0;
     oo[0] = 0;
     for (int a = 0; a < nb; a++)
@@ -595,65 +530,80 @@ static int gemm_emit(cgen *cg, int g, int op, strbuf *out)
     sb_printf(out, "%s    float *restrict y = acc + %s + i * N;\n", ind, oo);
     sb_printf(out, "%s    const float *restrict Ab = A + %s;\n", ind, ao);
     sb_printf(out, "%s    const float *restrict Bb = B + %s;\n", ind, bo);
-    sb_printf(out, "%s    if (first)\n%s        for (j = 0; j < N; j++)\n%s            y[j] = 0.0f;\n",
-              ind, ind, ind);
     const char *aip = pa->trans_a ? "Ab[p * AR + i]" : "Ab[i * AR + p]";
-    if (!pa->trans_b) {
-        sb_printf(out,
-                  "%s    for (p = 0; p < K; p++) {\n"
-                  "%s        const float av = %s;\n"
-                  "%s        const float *restrict br = Bb + p * BR;\n"
-                  "%s        for (j = 0; j < N; j++)\n"
-                  "%s            y[j] += av * br[j];\n"
-                  "%s    }\n",
-                  ind, ind, aip, ind, ind, ind, ind);
-    } else if (!pa->trans_a) {
-        sb_printf(out,
-                  "%s    for (j = 0; j < N; j++) {\n"
-                  "%s        const float *restrict ar = Ab + i * AR, *restrict br = Bb + j * BR;\n"
-                  "%s        float s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, tot;\n"
-                  "%s        const long K8 = K - K %% 8;\n"
-                  "%s        for (p = 0; p < K8; p += 8) {\n"
-                  "%s            int q;\n"
-                  "%s            for (q = 0; q < 8; q++)\n"
-                  "%s                s[q] += ar[p + q] * br[p + q];\n"
-                  "%s        }\n"
-                  "%s        tot = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));\n"
-                  "%s        for (p = K8; p < K; p++)\n"
-                  "%s            tot += ar[p] * br[p];\n"
-                  "%s        y[j] += tot;\n"
-                  "%s    }\n",
-                  ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind);
-    } else {
-        sb_printf(out,
-                  "%s    for (j = 0; j < N; j++) {\n"
-                  "%s        float tot = y[j];\n"
-                  "%s        for (p = 0; p < K; p++)\n"
-                  "%s            tot += %s * Bb[j * BR + p];\n"
-                  "%s        y[j] = tot;\n"
-                  "%s    }\n",
-                  ind, ind, ind, ind, aip, ind, ind);
-    }
+    /* the finishing statements of element j from its sum `v` */
     char skip[PROG_MAX_EPI][256];
     for (int k = 0; k < pa->nepi; k++)
         if (pa->epi[k].kind == EPI_ADD) {
             char P[16], idx[200];
             snprintf(P, sizeof P, "s%d", k);
-            bcast_index(idx, sizeof idx, P, sm[k], vp, 0, ro);
+            cg_bcast_index(idx, sizeof idx, P, sm[k], vp, 0, ro);
             snprintf(skip[k], sizeof skip[k], "sk%d[%s]", k, idx);
         }
-    char cidx[200] = "";
+    char cidx[200] = "", eind[80], fin[2048];
     if (lc >= 0)
-        bcast_index(cidx, sizeof cidx, "sc", cm, vp, 0, ro);
-    sb_printf(out, "%s    if (last)\n%s        for (j = 0; j < N; j++) {\n", ind, ind);
+        cg_bcast_index(cidx, sizeof cidx, "sc", cm, vp, 0, ro);
+    snprintf(eind, sizeof eind, "%s                ", ind);
+    strbuf ep = {0};
+    cg_epilogue(cg, gr, &ep, eind, skip);
     if (lc >= 0)
-        sb_printf(out, "%s            float v = %s * y[j] + %s * C[%s];\n", ind, al, be, cidx);
+        snprintf(fin, sizeof fin, "%s            if (last) {\n%s                v = %s * v + %s * C[%s];\n%s%s            }\n",
+                 ind, ind, al, be, cidx, ep.s ? ep.s : "", ind);
     else
-        sb_printf(out, "%s            float v = %s * y[j] + 0.0f;\n", ind, al);
-    char eind[80];
-    snprintf(eind, sizeof eind, "%s            ", ind);
-    epilogue(cg, gr, out, eind, skip);
-    sb_printf(out, "%s            y[j] = v;\n%s        }\n%s}\n}\n", ind, ind, ind);
+        snprintf(fin, sizeof fin, "%s            if (last) {\n%s                v = %s * v + 0.0f;\n%s%s            }\n",
+                 ind, ind, al, ep.s ? ep.s : "", ind);
+    sb_free(&ep);
+    if (!trans_b) {
+        /* rows of B' scaled into the output row; the last row also finishes it */
+        sb_printf(out,
+                  "%s    if (first)\n"
+                  "%s        for (j = 0; j < N; j++)\n"
+                  "%s            y[j] = 0.0f;\n"
+                  "%s    for (p = 0; p < K - 1; p++) {\n"
+                  "%s        const float av = %s;\n"
+                  "%s        const float *restrict br = Bb + p * BR;\n"
+                  "%s        for (j = 0; j < N; j++)\n"
+                  "%s            y[j] += av * br[j];\n"
+                  "%s    }\n"
+                  "%s    {\n"
+                  "%s        const float av = %s;\n"
+                  "%s        const float *restrict br = Bb + p * BR;\n"
+                  "%s        for (j = 0; j < N; j++) {\n"
+                  "%s            float v = y[j] + av * br[j];\n",
+                  ind, ind, ind, ind, ind, aip, ind, ind, ind, ind, ind, ind, aip, ind, ind, ind);
+        sb_puts(out, fin);
+        sb_printf(out, "%s            y[j] = v;\n%s        }\n%s    }\n", ind, ind, ind);
+    } else {
+        /* one dot product per output, finished at once */
+        sb_printf(out, "%s    for (j = 0; j < N; j++) {\n", ind);
+        if (!pa->trans_a)
+            sb_printf(out,
+                      "%s        const float *restrict ar = Ab + i * AR, *restrict br = Bb + j * BR;\n"
+                      "%s        float s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, tot;\n"
+                      "%s        const long K8 = K - K %% 8;\n"
+                      "%s        for (p = 0; p < K8; p += 8) {\n"
+                      "%s            int q;\n"
+                      "%s            for (q = 0; q < 8; q++)\n"
+                      "%s                s[q] += ar[p + q] * br[p + q];\n"
+                      "%s        }\n"
+                      "%s        tot = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));\n"
+                      "%s        for (p = K8; p < K; p++)\n"
+                      "%s            tot += ar[p] * br[p];\n"
+                      "%s        {\n"
+                      "%s            float v = first ? tot : y[j] + tot;\n",
+                      ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind, ind);
+        else
+            sb_printf(out,
+                      "%s        float tot = first ? 0.0f : y[j];\n"
+                      "%s        for (p = 0; p < K; p++)\n"
+                      "%s            tot += %s * Bb[j * BR + p];\n"
+                      "%s        {\n"
+                      "%s            float v = tot;\n",
+                      ind, ind, ind, aip, ind, ind);
+        sb_puts(out, fin);
+        sb_printf(out, "%s            y[j] = v;\n%s        }\n%s    }\n", ind, ind, ind);
+    }
+    sb_printf(out, "%s}\n}\n", ind);
     return NNP_OK;
 }
 
@@ -663,20 +613,20 @@ static void gemm_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
     int la = cg_op_by_kind(gr, POP_LOAD_INPUT, 0), lw = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
     int lc = gr->par.has_bias ? cg_op_by_kind(gr, POP_LOAD_BIAS, 0) : -1;
     char fn[64], acc[160];
-    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_kernel_name(cg, s->g, op, fn, sizeof fn);
     cg_buf_expr(cg, s, gr->ops[op].out, acc, sizeof acc);
     sb_printf(out, "%s(%s", fn, acc);
-    arg_buf(cg, s, la, out);
-    arg_buf(cg, s, lw, out);
+    cg_arg_buf(cg, s, la, out);
+    cg_arg_buf(cg, s, lw, out);
     if (lc >= 0)
-        arg_buf(cg, s, lc, out);
-    arg_skips(cg, s, gr, out);
-    arg_row(cg, s, op, out);
-    arg_row(cg, s, la, out);
-    arg_row(cg, s, lw, out);
+        cg_arg_buf(cg, s, lc, out);
+    cg_arg_skips(cg, s, gr, out);
+    cg_arg_row(cg, s, op, out);
+    cg_arg_row(cg, s, la, out);
+    cg_arg_row(cg, s, lw, out);
     if (lc >= 0)
-        arg_row(cg, s, lc, out);
-    arg_flags(cg, s, out);
+        cg_arg_row(cg, s, lc, out);
+    cg_arg_flags(cg, s, out);
     sb_puts(out, ");\n");
 }
 
@@ -721,10 +671,10 @@ static int eltwise_emit(cgen *cg, int g, int op, strbuf *out)
 {
     const prog_group *gr = &cg->p->groups[g];
     const prog_op *o = &gr->ops[op];
-    const prog_tensor *ty = op_tensor(cg, gr, op);
+    const prog_tensor *ty = cg_op_tensor(cg, gr, op);
     int r = ty->rank, nin = o->nin < 3 ? o->nin : 3;
     char fn[64], f[256];
-    kernel_name(cg, g, op, fn, sizeof fn);
+    cg_kernel_name(cg, g, op, fn, sizeof fn);
     eltwise_expr(cg, &gr->par, f, sizeof f);
     sb_printf(out, "\n/* %s over a box of rank %d. */\nstatic void %s(float *restrict out", o->name, r,
               fn);
@@ -748,7 +698,7 @@ static int eltwise_emit(cgen *cg, int g, int op, strbuf *out)
         snprintf(P, sizeof P, "s%d", k);
         snprintf(row, sizeof row, "r%d", k);
         sb_printf(out, "    (void)r%d;\n", k);
-        mask[k] = bcast_decl_upto(out, "    ", P, row, op_tensor(cg, gr, gr->bufs[o->in[k]].producer),
+        mask[k] = bcast_decl_upto(out, "    ", P, row, cg_op_tensor(cg, gr, gr->bufs[o->in[k]].producer),
                                   r, r - 1);
     }
     sb_printf(out, "    const long E = ro[%d] - ro[%d];\n    long i", 2 * r - 1, r - 1);
@@ -772,7 +722,7 @@ static int eltwise_emit(cgen *cg, int g, int op, strbuf *out)
     for (int k = 0; k < nin; k++) {
         char P[8], base[200];
         snprintf(P, sizeof P, "s%d", k);
-        bcast_index(base, sizeof base, P, mask[k], vp, 0, r - 1);
+        cg_bcast_index(base, sizeof base, P, mask[k], vp, 0, r - 1);
         sb_printf(out, "%sconst float *restrict a%d = in%d + %s;\n", ind, k, k, base);
     }
     sb_printf(out, "%sfor (i = 0; i < E; i++) {\n", ind);
@@ -790,14 +740,14 @@ static void eltwise_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
     const prog_op *o = &gr->ops[op];
     int nin = o->nin < 3 ? o->nin : 3;
     char fn[64], dst[160];
-    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_kernel_name(cg, s->g, op, fn, sizeof fn);
     cg_buf_expr(cg, s, o->out, dst, sizeof dst);
     sb_printf(out, "%s(%s", fn, dst);
     for (int k = 0; k < nin; k++)
-        arg_buf(cg, s, gr->bufs[o->in[k]].producer, out);
-    arg_row(cg, s, op, out);
+        cg_arg_buf(cg, s, gr->bufs[o->in[k]].producer, out);
+    cg_arg_row(cg, s, op, out);
     for (int k = 0; k < nin; k++)
-        arg_row(cg, s, gr->bufs[o->in[k]].producer, out);
+        cg_arg_row(cg, s, gr->bufs[o->in[k]].producer, out);
     sb_puts(out, ");\n");
 }
 
@@ -807,9 +757,9 @@ static int concat_emit(cgen *cg, int g, int op, strbuf *out)
 {
     const prog_group *gr = &cg->p->groups[g];
     const prog_op *o = &gr->ops[op];
-    int r = op_tensor(cg, gr, op)->rank, ax = gr->par.axis;
+    int r = cg_op_tensor(cg, gr, op)->rank, ax = gr->par.axis;
     char fn[64];
-    kernel_name(cg, g, op, fn, sizeof fn);
+    cg_kernel_name(cg, g, op, fn, sizeof fn);
     sb_printf(out, "\n/* %s of %d inputs along axis %d. */\nstatic void %s(float *restrict out",
               o->name, o->nin, ax, fn);
     for (int k = 0; k < o->nin; k++)
@@ -848,14 +798,14 @@ static void concat_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
     const prog_group *gr = &cg->p->groups[s->g];
     const prog_op *o = &gr->ops[op];
     char fn[64], dst[160];
-    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_kernel_name(cg, s->g, op, fn, sizeof fn);
     cg_buf_expr(cg, s, o->out, dst, sizeof dst);
     sb_printf(out, "%s(%s", fn, dst);
     for (int k = 0; k < o->nin; k++)
-        arg_buf(cg, s, gr->bufs[o->in[k]].producer, out);
-    arg_row(cg, s, op, out);
+        cg_arg_buf(cg, s, gr->bufs[o->in[k]].producer, out);
+    cg_arg_row(cg, s, op, out);
     for (int k = 0; k < o->nin; k++)
-        arg_row(cg, s, gr->bufs[o->in[k]].producer, out);
+        cg_arg_row(cg, s, gr->bufs[o->in[k]].producer, out);
     sb_puts(out, ");\n");
 }
 
@@ -864,10 +814,10 @@ static void concat_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
 static int softmax_emit(cgen *cg, int g, int op, strbuf *out)
 {
     const prog_group *gr = &cg->p->groups[g];
-    int r = op_tensor(cg, gr, op)->rank, ax = gr->par.axis;
+    int r = cg_op_tensor(cg, gr, op)->rank, ax = gr->par.axis;
     char fn[64];
     cg->features |= RT_EXP;
-    kernel_name(cg, g, op, fn, sizeof fn);
+    cg_kernel_name(cg, g, op, fn, sizeof fn);
     sb_printf(out, "\n/* %s from axis %d%s. */\nstatic void %s(float *restrict out, "
                    "const float *restrict in, const int32_t *ro)\n{\n    const long outer = 1",
               gr->ops[op].name, ax, gr->par.legacy_softmax ? " (opset < 13: every axis after it too)" : "",
@@ -914,11 +864,11 @@ static void softmax_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
     const prog_group *gr = &cg->p->groups[s->g];
     const prog_op *o = &gr->ops[op];
     char fn[64], dst[160];
-    kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_kernel_name(cg, s->g, op, fn, sizeof fn);
     cg_buf_expr(cg, s, o->out, dst, sizeof dst);
     sb_printf(out, "%s(%s", fn, dst);
-    arg_buf(cg, s, gr->bufs[o->in[0]].producer, out);
-    arg_row(cg, s, op, out);
+    cg_arg_buf(cg, s, gr->bufs[o->in[0]].producer, out);
+    cg_arg_row(cg, s, op, out);
     sb_puts(out, ");\n");
 }
 
@@ -930,7 +880,7 @@ typedef struct kernel_desc {
 } kernel_desc;
 
 static const kernel_desc compute_kernels[GK_COUNT] = {
-    [GK_CONV] = {conv_emit, conv_call},
+    [GK_CONV] = {cg_conv_kernel, cg_conv_call},
     [GK_POOL] = {pool_emit, pool_call},
     [GK_GLOBALPOOL] = {globalpool_emit, globalpool_call},
     [GK_GEMM] = {gemm_emit, gemm_call},

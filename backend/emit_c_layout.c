@@ -184,6 +184,7 @@ static int scratch_layout(cgen *cg)
             rc = nomem(cg);
             break;
         }
+        cgr->bt_op = -1;
         if (gr->ntiles == 0 || gr->nops == 0)
             continue;
         rc = place_group(cg, g, &bs);
@@ -284,6 +285,27 @@ static int main_layout(cgen *cg)
     return rc;
 }
 
+/* Gemm with transB reading a constant B: B^T is emitted as a constant of
+ * its own and loaded instead, so the kernel scales rows of B' into the
+ * output row (contiguous, vectorized, the reference's order of additions)
+ * instead of taking strided dot products. The DMA moves the same box of
+ * the same values. */
+static void transpose_constants(cgen *cg)
+{
+    const program *p = cg->p;
+    for (int g = 0; g < p->ngroups; g++) {
+        const prog_group *gr = &p->groups[g];
+        int o = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
+        if (gr->kind != GK_GEMM || !gr->par.trans_b || o < 0 || gr->ntiles == 0)
+            continue;
+        int t = gr->ops[o].tensor;
+        if (cg->tensors[cg->tensors[t].root].how != CS_CONST || p->tensors[t].rank < 2)
+            continue;
+        cg->groups[g].bt_op = o;
+        cg->tensors[t].transposed = 1;
+    }
+}
+
 int cg_layout(cgen *cg)
 {
     const program *p = cg->p;
@@ -293,7 +315,11 @@ int cg_layout(cgen *cg)
     if (!cg->groups || !cg->tensors || !cg->dims_used)
         return nomem(cg);
     int rc = scratch_layout(cg);
-    return rc ? rc : main_layout(cg);
+    if (!rc)
+        rc = main_layout(cg);
+    if (!rc)
+        transpose_constants(cg);
+    return rc;
 }
 
 void cg_layout_free(cgen *cg)

@@ -336,7 +336,7 @@ static void dims_expr(const cgen *cg, int t, char *buf, size_t len)
         snprintf(buf, len, "nnp_zero");
         return;
     }
-    cg->dims_used[t] = 1;
+    cg->dims_used[t] |= 1;
     snprintf(buf, len, "D%d", t);
 }
 
@@ -376,8 +376,14 @@ static void emit_load(const cgen *cg, const cg_site *s, int op, strbuf *out, con
     const prog_op *o = &cg->p->groups[s->g].ops[op];
     char buf[160], ten[32], dims[32], row[96], ch[96], pad[48];
     cg_buf_expr(cg, s, o->out, buf, sizeof buf);
-    tensor_param(cg, o->tensor, ten, sizeof ten);
-    dims_expr(cg, o->tensor, dims, sizeof dims);
+    if (op == cg->groups[s->g].bt_op) { /* B^T, its own constant */
+        snprintf(ten, sizeof ten, "WT%d", o->tensor);
+        snprintf(dims, sizeof dims, "DT%d", o->tensor);
+        cg->dims_used[o->tensor] |= 2;
+    } else {
+        tensor_param(cg, o->tensor, ten, sizeof ten);
+        dims_expr(cg, o->tensor, dims, sizeof dims);
+    }
     cg_row_expr(cg, s, op, row, sizeof row);
     chan_expr(cg, s, o->out, cg->groups[s->g].bufs[o->out].load_chan, ch, sizeof ch);
     sb_printf(out, "%snnp_load(%s, %s, %s, %s, %d, %s, %s);\n", ind, buf, ten, dims, row,

@@ -27,7 +27,9 @@ static uint64_t row_hash(const int32_t *v, int w)
     return h;
 }
 
-/* The region of op at tile t as a row; -1 when a value leaves int32. */
+/* The region of op at tile t as a row; -1 when a value leaves int32. A
+ * load of B^T (see transpose_constants) gets its box with the last two
+ * dims swapped. */
 static int region_row(const cgen *cg, int g, int op, int64_t t, int32_t *row, int w)
 {
     region r;
@@ -35,6 +37,14 @@ static int region_row(const cgen *cg, int g, int op, int64_t t, int32_t *row, in
     if (prog_op_region(cg->p, g, op, t, &r, &e))
         return -1;
     int rank = r.rank;
+    if (op == cg->groups[g].bt_op && rank >= 2) {
+        int64_t *parts[4] = {r.lo, r.hi, r.clo, r.chi};
+        for (int k = 0; k < 4; k++) {
+            int64_t x = parts[k][rank - 1];
+            parts[k][rank - 1] = parts[k][rank - 2];
+            parts[k][rank - 2] = x;
+        }
+    }
     const int64_t *parts[4] = {r.lo, r.hi, r.clo, r.chi};
     memset(row, 0, (size_t)w * sizeof *row);
     for (int k = 0; k < 4; k++)

@@ -31,7 +31,8 @@ static void mark_used(cgen *cg)
     for (int g = 0; g < p->ngroups; g++)
         for (int o = 0; o < p->groups[g].nops; o++) {
             const prog_op *op = &p->groups[g].ops[o];
-            if (op->kind == POP_STORE || op->kind == POP_COMPUTE || op->kind == POP_POOL)
+            if (op->kind == POP_STORE || op->kind == POP_COMPUTE || op->kind == POP_POOL ||
+                o == cg->groups[g].bt_op)
                 continue;
             int root = cg->tensors[op->tensor].root;
             if (cg->tensors[root].how == CS_CONST)
@@ -66,6 +67,43 @@ static void comment(const prog_tensor *t, strbuf *out)
     sb_puts(out, "] */\n");
 }
 
+/* Element i of constant t (data of its storage root), with the last two
+ * dims swapped when transposed. */
+static float weight_at(const cgen *cg, int t, int64_t i, int transposed)
+{
+    const prog_tensor *pt = &cg->p->tensors[t];
+    const float *d = cg->p->tensors[cg->tensors[t].root].data;
+    if (!transposed)
+        return d[i];
+    int64_t r = pt->dims[pt->rank - 2], c = pt->dims[pt->rank - 1], m = r * c;
+    int64_t base = i / m * m, k = i % m; /* k: position in the transposed c x r matrix */
+    return d[base + (k % r) * c + k / r];
+}
+
+static int64_t numel_of(const cgen *cg, int t)
+{
+    return numel(&cg->p->tensors[t]);
+}
+
+static void embed_transposed(const cgen *cg, strbuf *src)
+{
+    for (int t = 0; t < cg->p->ntensors; t++) {
+        if (!cg->tensors[t].transposed)
+            continue;
+        int64_t n = numel_of(cg, t);
+        char nm[128];
+        sb_printf(src, "/* '%s' with its last two dims swapped */\nstatic const float WT%d[%lld] = {",
+                  cg_comment_safe(cg->p->tensors[t].name, nm, sizeof nm), t, (long long)n);
+        for (int64_t i = 0; i < n; i++) {
+            sb_puts(src, i % 8 == 0 ? "\n    " : " ");
+            put_weight(src, weight_at(cg, t, i, 1));
+            if (i + 1 < n)
+                sb_putc(src, ',');
+        }
+        sb_puts(src, "\n};\n");
+    }
+}
+
 static void embed(const cgen *cg, strbuf *src)
 {
     for (int t = 0; t < cg->p->ntensors; t++) {
@@ -83,6 +121,7 @@ static void embed(const cgen *cg, strbuf *src)
         }
         sb_puts(src, n > 0 ? "\n};\n" : "0};\n");
     }
+    embed_transposed(cg, src);
 }
 
 static uint32_t fnv1a(uint32_t h, const unsigned char *b, size_t n)
@@ -98,17 +137,19 @@ static void side_file(const cgen *cg, strbuf *src, strbuf *bin)
 {
     int64_t off = 0;
     uint32_t h = 2166136261u;
+    for (int pass = 0; pass < 2; pass++)
     for (int t = 0; t < cg->p->ntensors; t++) {
-        if (!cg->tensors[t].used)
+        if (pass ? !cg->tensors[t].transposed : !cg->tensors[t].used)
             continue;
         const prog_tensor *pt = &cg->p->tensors[t];
         int64_t n = numel(pt);
         comment(pt, src);
-        sb_printf(src, "#define W%d (nnp_weights + %lld)\n", t, (long long)off);
+        sb_printf(src, "#define W%s%d (nnp_weights + %lld)\n", pass ? "T" : "", t, (long long)off);
         for (int64_t i = 0; i < n; i++) {
             uint32_t u;
             unsigned char b[4];
-            memcpy(&u, &pt->data[i], 4);
+            float v = weight_at(cg, t, i, pass);
+            memcpy(&u, &v, 4);
             for (int k = 0; k < 4; k++)
                 b[k] = (unsigned char)(u >> (8 * k));
             h = fnv1a(h, b, 4);
