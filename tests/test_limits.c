@@ -594,7 +594,8 @@ Test(limits, pool_kernel_of_2_20_over_4_inputs_runs_in_time_proportional_to_the_
     program *p = NULL;
     t0 = now();
     int rc = lower_program(g, t, &p, &e);
-    cr_assert(rc == NNP_OK || rc == NNP_INFEASIBLE, "lowering: %s", e.msg);
+    cr_assert(rc == NNP_OK || (rc == NNP_INFEASIBLE && strstr(e.msg, "'pool'")), "lowering: %s",
+              e.msg);
     cr_assert_lt(now() - t0, 5.0, "lowering took %.2f s", now() - t0);
     program_free(p);
     target_free(t);
