@@ -4,10 +4,11 @@
  * Each call computes one tile's accumulator box (output channels x rows x
  * columns) from the input box, which holds the window's padding as zeros
  * (the load wrote them), so no tap needs a bounds check. Outputs are taken
- * in blocks of 8 channels x 16 positions: 8 arrays of 16 partial sums stay
- * in registers while the kernel walks the input channels, kernel rows and
- * kernel columns, each step loading 16 inputs once and scaling them by 8
- * weights. The inner loop has a constant trip count and no dependence
+ * in blocks of (up to) 8 channels x 16 positions: 8 arrays of 16 partial
+ * sums stay in registers while the kernel walks the input channels, kernel
+ * rows and kernel columns, each step loading 16 inputs once and scaling
+ * them by 8 weights (block_shape picks fewer channels for layers tiled
+ * into fewer). The inner loop has a constant trip count and no dependence
  * between its iterations, which gcc and clang vectorize at -O2 and -O3
  * alike. Every output still receives bias, then input channel by channel,
  * kernel row by row, column by column, exactly the reference's order of
@@ -32,9 +33,8 @@
 
 #include "emit_c_impl.h"
 
-enum { CB = 8, CV = 16 }; /* channels and positions per block */
-
 typedef struct conv_gen {
+    int cb, cv;          /* channels and positions per block */
     cgen *cg;
     const prog_group *gr;
     const window *w;
@@ -51,13 +51,13 @@ static void accumulate(const conv_gen *c, const char *bound, const char *xoff, i
 {
     strbuf *o = c->out;
     const window *w = c->w;
-    int nx = shared ? 1 : CB;
+    int nx = shared ? 1 : c->cb;
     char step[32];
     snprintf(step, sizeof step, c->flat ? "j" : "j * %lld", (long long)w->stride[1]);
     sb_printf(o, "%sfor (c = 0; c < WC; c++) {\n", ind);
     for (int b = 0; b < nx; b++)
         sb_printf(o, "%s    const float *restrict xq%d = xb%d + c * IP + %s;\n", ind, b, b, xoff);
-    for (int b = 0; b < CB; b++)
+    for (int b = 0; b < c->cb; b++)
         sb_printf(o, "%s    const float *restrict wr%d = w%d + c * %lld;\n", ind, b, b,
                   (long long)c->kk);
     sb_printf(o,
@@ -69,12 +69,12 @@ static void accumulate(const conv_gen *c, const char *bound, const char *xoff, i
     for (int b = 0; b < nx; b++)
         sb_printf(o, "%s            const float *restrict xp%d = xq%d + tap;\n", ind, b, b);
     sb_printf(o, "%s            const float ", ind);
-    for (int b = 0; b < CB; b++)
+    for (int b = 0; b < c->cb; b++)
         sb_printf(o, "%sf%d = wr%d[k]", b ? ", " : "", b, b);
     sb_printf(o, ";\n%s            for (j = 0; j < %s; j++) {\n", ind, bound);
     if (shared)
         sb_printf(o, "%s                const float u = xp0[%s];\n", ind, step);
-    for (int b = 0; b < CB; b++)
+    for (int b = 0; b < c->cb; b++)
         if (shared)
             sb_printf(o, "%s                s%d[j] += f%d * u;\n", ind, b, b);
         else
@@ -153,8 +153,8 @@ static void block(const conv_gen *c, int shared, const char *ind)
     snprintf(in2, sizeof in2, "%s        ", ind);
     snprintf(in3, sizeof in3, "%s            ", ind);
     sb_printf(o, "%sfloat ", ind);
-    for (int b = 0; b < CB; b++)
-        sb_printf(o, "%ss%d[%d]", b ? ", " : "", b, CV);
+    for (int b = 0; b < c->cb; b++)
+        sb_printf(o, "%ss%d[%d]", b ? ", " : "", b, c->cv);
     sb_puts(o, ";\n");
     if (c->flat) {
         snprintf(xoff, sizeof xoff, "p0");
@@ -164,18 +164,18 @@ static void block(const conv_gen *c, int shared, const char *ind)
                  (long long)c->w->stride[1]);
     }
     /* initial sums: the bias on the first reduction step, else the box */
-    sb_printf(o, "%sfor (j = 0; j < %d; j++) {\n", ind, CV);
-    for (int b = 0; b < CB; b++)
+    sb_printf(o, "%sfor (j = 0; j < %d; j++) {\n", ind, c->cv);
+    for (int b = 0; b < c->cb; b++)
         sb_printf(o, "%s    s%d[j] = first ? z%d : 0.0f;\n", ind, b, b);
     sb_printf(o, "%s}\n%sif (!first) {\n", ind, ind);
     segments_open(c, in1);
-    for (int b = 0; b < CB; b++)
+    for (int b = 0; b < c->cb; b++)
         sb_printf(o, "%sfor (jj = 0; jj < cnt; jj++)\n%s    s%d[j0 + jj] = a%d[q0 + jj];\n", in3,
                   in3, b, b);
     segments_close(c, in1);
-    sb_printf(o, "%s}\n%sif (m == %d) {\n", ind, ind, CV);
+    sb_printf(o, "%s}\n%sif (m == %d) {\n", ind, ind, c->cv);
     char full[8];
-    snprintf(full, sizeof full, "%d", CV);
+    snprintf(full, sizeof full, "%d", c->cv);
     accumulate(c, full, xoff, shared, in1);
     sb_printf(o, "%s} else {\n", ind);
     accumulate(c, "m", xoff, shared, in1);
@@ -184,14 +184,14 @@ static void block(const conv_gen *c, int shared, const char *ind)
     segments_open(c, ind);
     if (c->gr->par.nepi) {
         sb_printf(o, "%sif (last) {\n", in2);
-        for (int b = 0; b < CB; b++)
+        for (int b = 0; b < c->cb; b++)
             store_segment(c, b, 1, in3);
         sb_printf(o, "%s} else {\n", in2);
-        for (int b = 0; b < CB; b++)
+        for (int b = 0; b < c->cb; b++)
             store_segment(c, b, 0, in3);
         sb_printf(o, "%s}\n", in2);
     } else {
-        for (int b = 0; b < CB; b++)
+        for (int b = 0; b < c->cb; b++)
             store_segment(c, b, 0, in2);
     }
     segments_close(c, ind);
@@ -207,17 +207,43 @@ static void blocks(const conv_gen *c, int shared, const char *ind)
     if (c->flat) {
         sb_printf(o, "%sconst long P = (OH - 1) * IW + OW;\n%slong p0;\n"
                      "%sfor (p0 = 0; p0 < P; p0 += %d) {\n%s    const long m = P - p0 < %d ? P - p0 : %d;\n",
-                  ind, ind, ind, CV, ind, CV, CV);
+                  ind, ind, ind, c->cv, ind, c->cv, c->cv);
         block(c, shared, in1);
         sb_printf(o, "%s}\n", ind);
     } else {
         sb_printf(o, "%slong y, x0;\n%sfor (y = 0; y < OH; y++)\n"
                      "%s    for (x0 = 0; x0 < OW; x0 += %d) {\n"
                      "%s        const long m = OW - x0 < %d ? OW - x0 : %d;\n",
-                  ind, ind, ind, CV, ind, CV, CV);
+                  ind, ind, ind, c->cv, ind, c->cv, c->cv);
         block(c, shared, in2);
         sb_printf(o, "%s    }\n", ind);
     }
+}
+
+/* Channels per block: the largest of 8, 4, 2, 1 that computes at most a
+ * quarter more channels than the tiles have (a tile of 2 output channels
+ * would waste three quarters of an 8-channel block); positions per block:
+ * 16, or 32 when fewer than 4 channels share the registers. */
+static void block_shape(cgen *cg, int g, int op, conv_gen *c)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    static const int sizes[] = {8, 4, 2, 1};
+    int64_t need = 0, done[4] = {0};
+    for (int64_t t = 0; t < gr->ntiles; t++) {
+        region r;
+        nnp_err e;
+        if (prog_op_region(cg->p, g, op, t, &r, &e))
+            continue;
+        int64_t ext = r.hi[1] - r.lo[1];
+        need += ext;
+        for (int k = 0; k < 4; k++)
+            done[k] += ceil_div(ext, sizes[k]) * sizes[k];
+    }
+    int k = 0;
+    while (k < 3 && done[k] * 4 > need * 5)
+        k++;
+    c->cb = sizes[k];
+    c->cv = c->cb >= 4 ? 16 : 32;
 }
 
 int cg_conv_kernel(cgen *cg, int g, int op, strbuf *out)
@@ -232,6 +258,7 @@ int cg_conv_kernel(cgen *cg, int g, int op, strbuf *out)
     c.mg = tw->dims[0] / pa->conv_group;
     c.cgc = tw->dims[1];
     c.flat = w->stride[0] == 1 && w->stride[1] == 1;
+    block_shape(cg, g, op, &c);
     c.grouped = pa->conv_group > 1;
     char fn[64];
     cg_kernel_name(cg, g, op, fn, sizeof fn);
@@ -241,7 +268,7 @@ int cg_conv_kernel(cgen *cg, int g, int op, strbuf *out)
               gr->ops[op].name, (long long)w->kernel[0], (long long)w->kernel[1],
               (long long)w->stride[0], (long long)w->stride[1], (long long)w->dil[0],
               (long long)w->dil[1], (long long)w->pad_begin[0], (long long)w->pad_begin[1],
-              (long long)pa->conv_group, pa->conv_group == 1 ? "" : "s", (long long)c.cgc, CB, CV,
+              (long long)pa->conv_group, pa->conv_group == 1 ? "" : "s", (long long)c.cgc, c.cb, c.cv,
               c.flat ? "stride 1: positions run across rows" : "16 columns of a row");
     sb_printf(out, "static void %s(float *restrict acc, const float *restrict in, "
                    "const float *restrict w,%s", fn, pa->has_bias ? " const float *restrict bias," : "");
@@ -259,13 +286,14 @@ int cg_conv_kernel(cgen *cg, int g, int op, strbuf *out)
               "    for (n = ro[0]; n < ro[4]; n++)\n"
               "        for (oc = ro[1]; oc < ro[5]; oc += %d) {\n"
               "            const long nb = ro[5] - oc < %d ? ro[5] - oc : %d;\n"
+              "            (void)nb;\n"
               "            float *restrict a = acc + ((n - ro[0]) * OC + (oc - ro[1])) * PL;\n"
               "            const float *restrict xn = in + (n - ri[0]) * IC * IP + (ro[2] * %lld - "
               "%lld - ri[2]) * IW + ro[3] * %lld - %lld - ri[3];\n",
-              CB, CB, CB, (long long)w->stride[0], (long long)w->pad_begin[0],
+              c.cb, c.cb, c.cb, (long long)w->stride[0], (long long)w->pad_begin[0],
               (long long)w->stride[1], (long long)w->pad_begin[1]);
     /* per channel of the block (the last one repeated): weights, bias, input */
-    for (int b = 0; b < CB; b++) {
+    for (int b = 0; b < c.cb; b++) {
         char o[48];
         snprintf(o, sizeof o, b ? "(oc + (%d < nb ? %d : nb - 1))" : "oc", b, b);
         sb_printf(out, "            const float *restrict w%d = w + (%s - rw[0]) * WC * %lld;\n", b,
@@ -275,13 +303,13 @@ int cg_conv_kernel(cgen *cg, int g, int op, strbuf *out)
         else
             sb_printf(out, "            const float z%d = 0.0f;\n", b);
         sb_printf(out, "            float *a%d = a + (%s - oc) * PL;\n", b, o);
-        if (b == 0 || c.grouped)
+        if (b == 0 || (c.grouped && c.cb > 1))
             sb_printf(out, "            const float *restrict xb%d = xn + (%s / %lld * %lld + rw[1] - "
                            "ri[1]) * IP;\n",
                       b, o, (long long)c.mg, (long long)c.cgc);
     }
-    if (c.grouped) {
-        sb_puts(out, "            if (xb7 == xb0) {\n");
+    if (c.grouped && c.cb > 1) {
+        sb_printf(out, "            if (xb%d == xb0) {\n", c.cb - 1);
         blocks(&c, 1, "                ");
         sb_puts(out, "            } else {\n");
         blocks(&c, 0, "                ");

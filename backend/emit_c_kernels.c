@@ -241,10 +241,9 @@ static void pool_edge(strbuf *out, const window *w, int mx, int inc)
               "                    while (kx1 > kx0 && x0 + (kx1 - 1) * %lld >= %lld)\n"
               "                        kx1--;\n"
               "                    for (ky = ky0; ky < ky1; ky++) {\n"
-              "                        const float *restrict sr = s + (y0 + ky * %lld - rs[2]) * SW "
-              "+ x0 - rs[3];\n"
+              "                        const long base = (y0 + ky * %lld - rs[2]) * SW + x0 - rs[3];\n"
               "                        for (kx = kx0; kx < kx1; kx++) {\n"
-              "                            const float t = sr[kx * %lld];\n"
+              "                            const float t = s[base + kx * %lld];\n"
               "                            %s\n"
               "                        }\n"
               "                    }\n",
@@ -291,7 +290,7 @@ static int pool_emit(cgen *cg, int g, int op, strbuf *out)
               "    const long SC = rs[5] - rs[1], SH = rs[6] - rs[2], SW = rs[7] - rs[3];\n"
               "    const long xa = ro[3] > %lld ? ro[3] : %lld, xb0 = ro[7] < %lld ? ro[7] : %lld;\n"
               "    const long xb = xb0 > xa ? xb0 : xa;\n"
-              "    long n, c, y, x, ky, kx, ky0, ky1, kx0, kx1%s;\n"
+              "    long n, c, y, x, xc, i, ky, kx, ky0, ky1, kx0, kx1%s;\n"
               "    for (n = ro[0]; n < ro[4]; n++)\n"
               "        for (c = ro[1]; c < ro[5]; c++) {\n"
               "            const float *restrict s = src + ((n - rs[0]) * SC + (c - rs[1])) * SH * SW;\n"
@@ -316,17 +315,26 @@ static int pool_emit(cgen *cg, int g, int op, strbuf *out)
     sb_printf(out,
               "                for (x = xa; x < xb; x++)\n"
               "                    o[x - ro[3]] = %s;\n"
-              "                for (ky = ky0; ky < ky1; ky++) {\n"
-              "                    const float *restrict sr = s + (y0 + ky * %lld - rs[2]) * SW - rs[3] - %lld;\n"
-              "                    for (kx = 0; kx < %lld; kx++)\n"
-              "                        for (x = xa; x < xb; x++) {\n"
-              "                            const float t = sr[x * %lld + kx * %lld];\n"
-              "                            float *restrict m = &o[x - ro[3]];\n"
+              "                for (ky = ky0; ky < ky1; ky++)\n"
+              "                    for (kx = 0; kx < %lld; kx++) {\n"
+              "                        const long base = (y0 + ky * %lld - rs[2]) * SW - rs[3] - %lld + kx * %lld;\n"
+              "                        for (xc = xa; xc + 16 <= xb; xc += 16) {\n"
+              "                            const float *restrict sv = s + base + xc * %lld;\n"
+              "                            float *restrict m = o + xc - ro[3];\n"
+              "                            for (i = 0; i < 16; i++) {\n"
+              "                                const float t = sv[i * %lld];\n"
+              "                                %s\n"
+              "                            }\n"
+              "                        }\n"
+              "                        for (x = xc; x < xb; x++) {\n"
+              "                            const float t = s[base + x * %lld];\n"
+              "                            float *restrict m = o + x - ro[3];\n"
               "                            %s\n"
               "                        }\n"
-              "                }\n",
-              mx ? "-INFINITY" : "0.0f", (long long)w->dil[0], (long long)px, (long long)kx,
-              (long long)sx, (long long)dx,
+              "                    }\n",
+              mx ? "-INFINITY" : "0.0f", (long long)kx, (long long)w->dil[0], (long long)px,
+              (long long)dx, (long long)sx, (long long)sx,
+              mx ? "m[i] = t > m[i] || t != t ? t : m[i];" : "m[i] += t;", (long long)sx,
               mx ? "*m = t > *m || t != t ? t : *m;" : "*m += t;");
     if (!mx)
         sb_printf(out,
@@ -486,7 +494,7 @@ static int gemm_emit(cgen *cg, int g, int op, strbuf *out)
     sb_printf(out, "    const long K = ra[%d] - ra[%d];\n", ra + ak, ak);
     sb_printf(out, "    const long AR = ra[%d] - ra[%d], BR = rb[%d] - rb[%d];\n", ra + ra - 1,
               ra - 1, rb + rb - 1, rb - 1);
-    sb_puts(out, "    long i, j, p;\n");
+    sb_puts(out, "    long i, j, j0, p;\n");
     for (int a = 0; a < nb; a++)
         sb_printf(out, "    long b%d;\n", a);
     unsigned am = batch_decl(out, "sa", "ra", ta, nb), bm = batch_decl(out, "sb", "rb", tb, nb);
@@ -501,7 +509,7 @@ static int gemm_emit(cgen *cg, int g, int op, strbuf *out)
     for (int a = 0; a < nb; a++)
         snprintf(vars[a], sizeof vars[a], "b%d", a);
     snprintf(vars[nb], sizeof vars[nb], "i");
-    snprintf(vars[nb + 1], sizeof vars[nb + 1], "j");
+    snprintf(vars[nb + 1], sizeof vars[nb + 1], "(j0 + j)");
     for (int a = 0; a < ro; a++)
         vp[a] = vars[a];
     unsigned cm = 0, sm[PROG_MAX_EPI] = {0};
@@ -554,28 +562,37 @@ static int gemm_emit(cgen *cg, int g, int op, strbuf *out)
                  ind, ind, al, ep.s ? ep.s : "", ind);
     sb_free(&ep);
     if (!trans_b) {
-        /* rows of B' scaled into the output row; the last row also finishes it */
-        sb_printf(out,
-                  "%s    if (first)\n"
-                  "%s        for (j = 0; j < N; j++)\n"
-                  "%s            y[j] = 0.0f;\n"
-                  "%s    for (p = 0; p < K - 1; p++) {\n"
-                  "%s        const float av = %s;\n"
-                  "%s        const float *restrict br = Bb + p * BR;\n"
-                  "%s        for (j = 0; j < N; j++)\n"
-                  "%s            y[j] += av * br[j];\n"
-                  "%s    }\n"
-                  "%s    {\n"
-                  "%s        const float av = %s;\n"
-                  "%s        const float *restrict br = Bb + p * BR;\n"
-                  "%s        for (j = 0; j < N; j++) {\n"
-                  "%s            float v = y[j] + av * br[j];\n",
-                  ind, ind, ind, ind, ind, aip, ind, ind, ind, ind, ind, ind, aip, ind, ind, ind);
-        sb_puts(out, fin);
-        sb_printf(out, "%s            y[j] = v;\n%s        }\n%s    }\n", ind, ind, ind);
+        /* blocks of 16 output columns summed in registers over the whole
+         * reduction, rows of B' streamed once; a shorter last block */
+        for (int tail = 0; tail < 2; tail++) {
+            const char *bound = tail ? "m" : "16";
+            if (tail)
+                sb_printf(out, "%s    if (j0 < N) {\n%s        const long m = N - j0;\n", ind, ind);
+            else
+                sb_printf(out, "%s    for (j0 = 0; j0 + 16 <= N; j0 += 16) {\n", ind);
+            sb_printf(out,
+                      "%s        float s[16];\n"
+                      "%s        for (j = 0; j < 16; j++)\n"
+                      "%s            s[j] = 0.0f;\n"
+                      "%s        if (!first)\n"
+                      "%s            for (j = 0; j < %s; j++)\n"
+                      "%s                s[j] = y[j0 + j];\n"
+                      "%s        for (p = 0; p < K; p++) {\n"
+                      "%s            const float av = %s;\n"
+                      "%s            const float *restrict br = Bb + p * BR + j0;\n"
+                      "%s            for (j = 0; j < %s; j++)\n"
+                      "%s                s[j] += av * br[j];\n"
+                      "%s        }\n"
+                      "%s        for (j = 0; j < %s; j++) {\n"
+                      "%s            float v = s[j];\n",
+                      ind, ind, ind, ind, ind, bound, ind, ind, ind, aip, ind, ind, bound, ind, ind,
+                      ind, bound, ind);
+            sb_puts(out, fin);
+            sb_printf(out, "%s            y[j0 + j] = v;\n%s        }\n%s    }\n", ind, ind, ind);
+        }
     } else {
         /* one dot product per output, finished at once */
-        sb_printf(out, "%s    for (j = 0; j < N; j++) {\n", ind);
+        sb_printf(out, "%s    j0 = 0;\n%s    for (j = 0; j < N; j++) {\n", ind, ind);
         if (!pa->trans_a)
             sb_printf(out,
                       "%s        const float *restrict ar = Ab + i * AR, *restrict br = Bb + j * BR;\n"
