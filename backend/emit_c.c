@@ -365,7 +365,7 @@ static void memory_arrays(const cgen *cg, strbuf *out)
     sb_puts(out, "\n/* ---- memory ---- */\n");
     cg_layout_comment(cg, out);
     if (any)
-        sb_printf(out, "static float nnp_scratch[%lld] NNP_ALIGNED;\n",
+        sb_printf(out, "static float nnp_scratch[%lld] NNPIPE_SCRATCH_ATTR;\n",
                   (long long)max64(1, cg->scratch_bytes / 4));
     if (cg->arena_bytes)
         sb_printf(out, "static float nnp_arena[%lld] NNP_ALIGNED;\n",

@@ -137,6 +137,17 @@ static int64_t segment_after(const cgen *cg, const loop_info *li, int o, int64_t
     return a;
 }
 
+/* 1 when outside op o refills a copy already used at some tile, i.e. is
+ * issued inside the loop at all (else every instance is in the preamble). */
+static int refilled_in_loop(const cgen *cg, const loop_info *li, int o)
+{
+    const c_buf *cb = &cg->groups[li->g].bufs[li->gr->ops[o].out];
+    for (int64_t a = cb->first + cb->copies * cb->period; a < li->trips; a++)
+        if (prog_op_active(&li->gr->ops[o], a))
+            return 1;
+    return 0;
+}
+
 static int loop_init(cgen *cg, int g, loop_info *li)
 {
     memset(li, 0, sizeof *li);
@@ -283,7 +294,7 @@ static void mrt_comment(const cgen *cg, const loop_info *li, strbuf *out)
         refill(cg, li, o, &copies, &per);
         sb_printf(out, " *   outside the kernel: %s, once per %lld tiles into %d cop%s; ", gr->ops[o].name,
                   (long long)gr->ops[o].period, copies, copies == 1 ? "y" : "ies");
-        if (li->after[o] >= 0 && gr->ops[o].period < li->trips)
+        if (li->after[o] >= 0 && refilled_in_loop(cg, li, o))
             sb_printf(out, "issued after %s has read the copy it refills\n",
                       gr->ops[li->after[o]].name);
         else
@@ -471,7 +482,7 @@ static int emit_kernel_op(const cgen *cg, const loop_info *li, int op, strbuf *o
     if (kernel_block(cg, li, op, issue_stage(li, op), o->period > 1 ? cond : NULL, out))
         return -1;
     for (int x = 0; x < li->gr->nops; x++) {
-        if (li->after[x] != op)
+        if (li->after[x] != op || !refilled_in_loop(cg, li, x))
             continue;
         const prog_op *ox = &li->gr->ops[x];
         const c_buf *cb = &cg->groups[li->g].bufs[ox->out];
