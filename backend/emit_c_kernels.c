@@ -311,39 +311,57 @@ static int pool_emit(cgen *cg, int g, int op, strbuf *out)
     if (inc)
         padded_count(out, "                ", "cy", "y0", w->kernel[0], w->dil[0], -w->pad_begin[0],
                      w->in[0] + w->pad_end[0]);
-    /* interior: one pass per tap */
-    sb_printf(out,
-              "                for (x = xa; x < xb; x++)\n"
-              "                    o[x - ro[3]] = %s;\n"
-              "                for (ky = ky0; ky < ky1; ky++)\n"
-              "                    for (kx = 0; kx < %lld; kx++) {\n"
-              "                        const long base = (y0 + ky * %lld - rs[2]) * SW - rs[3] - %lld + kx * %lld;\n"
-              "                        for (xc = xa; xc + 16 <= xb; xc += 16) {\n"
-              "                            const float *restrict sv = s + base + xc * %lld;\n"
-              "                            float *restrict m = o + xc - ro[3];\n"
-              "                            for (i = 0; i < 16; i++) {\n"
-              "                                const float t = sv[i * %lld];\n"
-              "                                %s\n"
-              "                            }\n"
-              "                        }\n"
-              "                        for (x = xc; x < xb; x++) {\n"
-              "                            const float t = s[base + x * %lld];\n"
-              "                            float *restrict m = o + x - ro[3];\n"
-              "                            %s\n"
-              "                        }\n"
-              "                    }\n",
-              mx ? "-INFINITY" : "0.0f", (long long)kx, (long long)w->dil[0], (long long)px,
-              (long long)dx, (long long)sx, (long long)sx,
-              mx ? "m[i] = t > m[i] || t != t ? t : m[i];" : "m[i] += t;", (long long)sx,
-              mx ? "*m = t > *m || t != t ? t : *m;" : "*m += t;");
-    if (!mx)
+    /* interior, 32 (or 16) columns at a time, each block reduced over every
+     * tap in registers and stored once; the last block ends at xb,
+     * recomputing a few columns to the same values. Max keeps NaNs apart
+     * (q) so both selects are plain comparisons compilers vectorize. */
+    char fin[96];
+    if (mx)
+        snprintf(fin, sizeof fin, "q[i] != q[i] ? q[i] : a[i]");
+    else
+        snprintf(fin, sizeof fin, "a[i] / (float)(%s * %lld)", inc ? "cy" : "(ky1 - ky0)",
+                 (long long)kx);
+    for (int bw = 32; bw >= 16; bw /= 2) {
+        char qinit[160] = "";
+        if (mx)
+            snprintf(qinit, sizeof qinit,
+                     "                        for (i = 0; i < %d; i++)\n"
+                     "                            q[i] = 0.0f;\n",
+                     bw);
+        sb_printf(out, "                %sif (xb - xa >= %d)\n", bw == 32 ? "" : "else ", bw);
         sb_printf(out,
-                  "                for (x = xa; x < xb; x++)\n"
-                  "                    o[x - ro[3]] = o[x - ro[3]] / (float)(%s * %lld);\n",
-                  inc ? "cy" : "(ky1 - ky0)", (long long)kx);
+                  "                    for (xc = xa; xc < xb; xc += %d) {\n"
+                  "                        float a[%d]%s;\n"
+                  "                        if (xc + %d > xb)\n"
+                  "                            xc = xb - %d;\n"
+                  "                        for (i = 0; i < %d; i++)\n"
+                  "                            a[i] = %s;\n"
+                  "%s"
+                  "                        for (ky = ky0; ky < ky1; ky++)\n"
+                  "                            for (kx = 0; kx < %lld; kx++) {\n"
+                  "                                const float *restrict sv = s + (y0 + ky * %lld - rs[2]) * SW + "
+                  "(xc * %lld - %lld + kx * %lld - rs[3]);\n"
+                  "                                for (i = 0; i < %d; i++) {\n"
+                  "                                    const float t = sv[i * %lld];\n"
+                  "%s"
+                  "                                }\n"
+                  "                            }\n"
+                  "                        for (i = 0; i < %d; i++)\n"
+                  "                            o[xc - ro[3] + i] = %s;\n"
+                  "                    }\n",
+                  bw, bw, mx ? (bw == 32 ? ", q[32]" : ", q[16]") : "", bw, bw, bw,
+                  mx ? "-INFINITY" : "0.0f",
+                  qinit,
+                  (long long)kx, (long long)w->dil[0], (long long)sx, (long long)px, (long long)dx,
+                  bw, (long long)sx,
+                  mx ? "                                    a[i] = t > a[i] ? t : a[i];\n"
+                       "                                    q[i] = t != t ? t : q[i];\n"
+                     : "                                    a[i] = a[i] + t;\n",
+                  bw, fin);
+    }
     /* edges */
     sb_puts(out, "                for (x = ro[3]; x < ro[7]; x++) {\n"
-                 "                    if (x == xa && xb > xa)\n"
+                 "                    if (x == xa && xb - xa >= 16)\n"
                  "                        x = xb;\n"
                  "                    if (x >= ro[7])\n"
                  "                        break;\n"

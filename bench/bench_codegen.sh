@@ -158,7 +158,7 @@ write_timer() { # name nin nout
 }
 
 fmt_us() { awk -v x="$1" 'BEGIN { if (x >= 1000) printf "%.2f ms", x / 1000; else printf "%.1f us", x }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2gx", a / b; else print "n/a" }'; }
 kib() { awk -v x="$1" 'BEGIN { printf "%.1f KiB", x / 1024 }'; }
 
 ROWS=()
@@ -213,14 +213,14 @@ for s in "${SAMPLES[@]}"; do
   arena=$(sed -n "s/^#define ${up}_ACTIVATION_BYTES \([0-9]*\).*/\1/p" "$d/$name.h")
   macs=$(sed -n "s/^#define ${up}_MACS \([0-9]*\).*/\1/p" "$d/$name.h")
   ortcol=n/a ortratio=n/a
-  if [ "$ort" != n/a ]; then ortcol=$(fmt_us "$ort"); ortratio=$(ratio "$ort" "$c2"); fi
+  if [ "$ort" != n/a ]; then ortcol=$(fmt_us "$ort"); ortratio="$(ratio "$ort" "$c2") / $(ratio "$ort" "$c3")"; fi
   irf=n/a
   [ "$ir" != n/a ] && irf=$(awk -v x="$ir" 'BEGIN { printf "%.2fM", x / 1e6 }')
-  ROWS+=("| \`$s\` | $(awk -v x="$macs" 'BEGIN { printf "%.2fM", x / 1e6 }') | $(fmt_us "$c2") | $(fmt_us "$c3") | $(fmt_us "$it") | $ortcol | $(ratio "$it" "$c2") | $ortratio | $irf | $(kib "$text") + $(kib "$rodata") | $(kib "$scratch") + $(kib "$arena") |")
+  ROWS+=("| \`$s\` | $(awk -v x="$macs" 'BEGIN { printf "%.2fM", x / 1e6 }') | $(fmt_us "$c2") | $(fmt_us "$c3") | $(fmt_us "$it") | $ortcol | $(ratio "$it" "$c2") / $(ratio "$it" "$c3") | $ortratio | $irf | $(kib "$text") + $(kib "$rodata") | $(kib "$scratch") + $(kib "$arena") |")
 done
 
 echo "Target: ${TARGET:-built-in npu}; $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //'); gcc $(gcc -dumpfullversion); onnxruntime-node ${ortv:-n/a}, 1 thread."
 echo
-echo "| sample | MACs | C -O2 | C -O3 native | interpreter | onnxruntime | interp / C | ort / C | callgrind Ir (-O2) | text + rodata | scratch + arena |"
+echo "| sample | MACs | C -O2 | C -O3 native | interpreter | onnxruntime | interp / C (-O2 / -O3) | ort / C (-O2 / -O3) | callgrind Ir (-O2) | text + rodata | scratch + arena |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for r in "${ROWS[@]}"; do echo "$r"; done
