@@ -18,9 +18,10 @@
  * header, the run function, main), emit_c_layout.c (scratch offsets, DMA
  * channels, main-memory storage), emit_c_tables.c (per-tile region tables),
  * emit_c_loop.c (the pipelined loop expansion and its reservation table),
- * emit_c_kernels.c (compute kernels per group kind), emit_c_whole.c
- * (reference kernels for GK_WHOLE groups), emit_c_runtime.c (the fixed
- * helpers: DMA macros, box moves, exp), emit_c_weights.c (constants). */
+ * emit_c_kernels.c (compute kernels per group kind), emit_c_conv.c (the
+ * blocked direct convolution), emit_c_whole.c (reference kernels for
+ * GK_WHOLE groups), emit_c_runtime.c (the fixed helpers: DMA macros, box
+ * moves, exp), emit_c_weights.c (constants). */
 #ifndef NNPIPE_EMIT_C_H
 #define NNPIPE_EMIT_C_H
 
