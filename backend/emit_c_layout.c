@@ -347,8 +347,8 @@ void cg_layout_comment(const cgen *cg, strbuf *out)
             sb_printf(out, "; %s section at byte %lld, %lld of %lld bytes used", mem_pool_name(k),
                       (long long)cg->pool_base[k], (long long)cg->pool_used[k],
                       (long long)target_capacity(p->t, (mem_pool)k));
-    sb_puts(out, ".\n * Buffer copies (byte offsets into the scratch; loops overlapping in time "
-                 "never share bytes):\n");
+    sb_puts(out, ".\n * Buffer copies: name[bytes]@offset of each copy, in bytes into the scratch; "
+                 "loops\n * overlapping in time never share bytes:\n");
     for (int g = 0; g < p->ngroups; g++) {
         const prog_group *gr = &p->groups[g];
         if (gr->ntiles == 0 || gr->nops == 0)
@@ -358,7 +358,7 @@ void cg_layout_comment(const cgen *cg, strbuf *out)
                   (long long)cg->pl->loops[g].start, (long long)cg->pl->loops[g].end);
         for (int b = 0; b < gr->nbufs; b++) {
             const c_buf *cb = &cg->groups[g].bufs[b];
-            sb_printf(out, " %s", gr->bufs[b].name);
+            sb_printf(out, " %s[%lldB]", gr->bufs[b].name, (long long)cb->stride);
             for (int c = 0; c < cb->copies; c++)
                 sb_printf(out, "%s%lld", c ? "," : "@",
                           (long long)(cg->pool_base[gr->bufs[b].pool] + cb->offset +

@@ -125,6 +125,70 @@ Test(emit_c, scratch_fits_the_targets_local_memory_on_every_sample)
         }
 }
 
+/* The layout comment's copies: group, cycle span, byte range. */
+typedef struct copy_at {
+    int group;
+    long t0, t1, lo, hi;
+} copy_at;
+
+static int parse_copies(const char *src, copy_at *out, int cap)
+{
+    const char *p = strstr(src, " * Buffer copies:");
+    int n = 0, g = 0;
+    cr_assert(p, "no layout comment");
+    for (p = strchr(p, '\n') + 1; p && !strncmp(p, " *", 2); p = strchr(p, '\n') + 1) {
+        const char *cyc = strstr(p, "cycles "), *eol = strchr(p, '\n');
+        if (!cyc || cyc > eol)
+            continue;
+        long t0, t1;
+        cr_assert_eq(sscanf(cyc, "cycles %ld..%ld:", &t0, &t1), 2);
+        for (const char *b = strchr(cyc, '['); b && b < eol; b = strchr(b + 1, '[')) {
+            long size;
+            const char *at = strchr(b, '@');
+            cr_assert_eq(sscanf(b, "[%ldB]", &size), 1);
+            for (const char *o = at; o && o < eol && (*o == '@' || *o == ','); ) {
+                long off = strtol(o + 1, (char **)&o, 10);
+                cr_assert_lt(n, cap);
+                out[n++] = (copy_at){g, t0, t1, off, off + size};
+            }
+        }
+        g++;
+    }
+    return n;
+}
+
+Test(emit_c, buffer_copies_of_loops_overlapping_in_time_never_share_bytes)
+{
+    static const char *const samples[] = {"big128", "mobilenet_tiny", "resblock"};
+    int overlapping = 0;
+    for (size_t s = 0; s < 3; s++)
+        for (int i = 0; i < 3; i++) {
+            tcase c;
+            emit_c_files f;
+            emit_text(samples[s], targets[i], 1, &f, &c);
+            static copy_at cp[4096];
+            int n = parse_copies(f.c.s, cp, 4096);
+            long scratch = atol(strstr(f.h.s, "_SCRATCH_BYTES ") + strlen("_SCRATCH_BYTES "));
+            cr_assert_gt(n, 0);
+            for (int a = 0; a < n; a++) {
+                cr_assert_leq(cp[a].hi, scratch, "%s: a copy ends past the scratch", c.name);
+                for (int b = a + 1; b < n; b++) {
+                    int live = cp[a].group == cp[b].group ||
+                               (cp[a].t0 < cp[b].t1 && cp[b].t0 < cp[a].t1);
+                    overlapping += live && cp[a].group != cp[b].group;
+                    cr_assert(!live || cp[a].hi <= cp[b].lo || cp[b].hi <= cp[a].lo,
+                              "%s: copies [%ld, %ld) and [%ld, %ld) of groups %d and %d are live "
+                              "together but share bytes", c.name, cp[a].lo, cp[a].hi, cp[b].lo,
+                              cp[b].hi, cp[a].group, cp[b].group);
+                }
+            }
+            emit_c_files_free(&f);
+            remove_dir(c.dir);
+            tc_free(&c);
+        }
+    cr_assert_gt(overlapping, 0, "some loops should overlap in time, or this test checks nothing");
+}
+
 Test(emit_c, weights_are_exact_hex_floats_or_a_side_file_of_raw_float32)
 {
     tcase c;
