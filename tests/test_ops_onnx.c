@@ -7,7 +7,13 @@
  * reference implementations: an independent source for every convention
  * (pads order, auto_pad, ceil_mode, count_include_pad, Softmax's axis,
  * Gemm's broadcasting...). Cases nnpipe refuses on purpose are marked
- * "expect unsupported" and must fail with NNP_UNSUPPORTED. */
+ * "expect unsupported" and must fail with NNP_UNSUPPORTED.
+ *
+ * Only the cases test_conformance.c has to skip are kept (see the
+ * generator): Reshape with its shape as a run-time int64 input, fed here as
+ * a constant, and the refusals of the node itself (training mode, Indices
+ * and mask outputs), which test_conformance skips earlier for their tensor
+ * types. Every other case runs there, from Debian's libonnx-testdata. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <stdio.h>
@@ -214,7 +220,7 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-Test(ops_onnx, every_onnx_conformance_case_matches_the_reference)
+Test(ops_onnx, cases_the_conformance_run_skips_match_the_reference)
 {
     const char *dir = src_path("tests/data/ops/onnx");
     char dirbuf[4096];
@@ -245,7 +251,7 @@ Test(ops_onnx, every_onnx_conformance_case_matches_the_reference)
         free(names[i]);
     }
     /* Guard against a vacuous pass (missing or emptied fixture folder). */
-    cr_assert_geq(count, 100, "only %d fixtures found", count);
+    cr_assert_geq(count, 20, "only %d fixtures found", count);
     cr_assert_eq(failed, 0, "%d of %d ONNX cases failed (see the log above)", failed, count);
     cr_log_info("%d ONNX cases passed, %d of them refused as unsupported", count, unsupported);
 }
