@@ -776,19 +776,3 @@ int onnx_json_parse(const char *text, size_t len, const char *fname, graph **out
 {
     return onnx_json_parse_ex(text, len, fname, NULL, NULL, out, e);
 }
-
-int onnx_json_load(const char *path, graph **out, nnp_err *e)
-{
-    char *text = NULL, *dir = NULL;
-    size_t len = 0;
-    *out = NULL;
-    int rc = read_file(path, onnx_default_limits.max_file_bytes, &text, &len, e);
-    if (rc)
-        return rc;
-    rc = onnx_model_dir(path, &dir, e);
-    if (!rc)
-        rc = onnx_json_parse_ex(text, len, path, dir, NULL, out, e);
-    free(dir);
-    free(text);
-    return rc;
-}

@@ -26,9 +26,6 @@ int onnx_json_parse(const char *text, size_t len, const char *fname, graph **out
 int onnx_json_parse_ex(const char *text, size_t len, const char *fname, const char *model_dir,
                        const onnx_limits *lim, graph **out, nnp_err *e);
 
-/* Reads and parses the file at path (at most 1 GiB). */
-int onnx_json_load(const char *path, graph **out, nnp_err *e);
-
 /* Prints g in the JSON mapping, laid out as MessageToJson lays it out, for
  * the same ModelProto onnx_pb_write would write. *out is NUL-terminated
  * text of *len bytes the caller frees. */

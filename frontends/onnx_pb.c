@@ -767,22 +767,6 @@ int onnx_pb_parse(const void *buf, size_t len, const char *fname, const char *mo
     return rc;
 }
 
-int onnx_pb_load(const char *path, graph **out, nnp_err *e)
-{
-    char *data = NULL, *dir = NULL;
-    size_t len = 0;
-    *out = NULL;
-    int rc = read_file(path, onnx_default_limits.max_file_bytes, &data, &len, e);
-    if (rc)
-        return rc;
-    rc = onnx_model_dir(path, &dir, e);
-    if (!rc)
-        rc = onnx_pb_parse(data, len, path, dir, NULL, out, e);
-    free(dir);
-    free(data);
-    return rc;
-}
-
 int onnx_pb_read_tensor(const void *buf, size_t len, const char *fname, tensor *dst, nnp_err *e)
 {
     nnp_err local;

@@ -19,9 +19,6 @@
 int onnx_pb_parse(const void *buf, size_t len, const char *fname, const char *model_dir,
                   const onnx_limits *lim, graph **out, nnp_err *e);
 
-/* Reads and parses the file at path (at most 1 GiB). */
-int onnx_pb_load(const char *path, graph **out, nnp_err *e);
-
 /* Reads a serialized TensorProto on its own (as ONNX's test data stores
  * inputs and outputs) into dst's name, type, rank, dims and data/idata,
  * which the caller frees. Only FLOAT and INT64 tensors are kept. */
