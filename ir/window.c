@@ -86,7 +86,10 @@ static int resolve_dim(const graph *g, int n, window *w, int d, pad_mode mode, i
     int64_t in = w->in[d], s = w->stride[d], ext, total;
     if (size_mul(w->kernel[d] - 1, w->dil[d], &ext) || size_add(ext, 1, &ext) ||
         ext > OP_MAX_ELEMS)
-        return op_fail(g, n, e, NNP_INVALID, "kernel extent along spatial dim %d is too large", d);
+        return op_fail(g, n, e, NNP_INVALID,
+                       "kernel extent along spatial dim %d is too large: kernel %lld with "
+                       "dilation %lld spans more than the limit of 2^31 inputs",
+                       d, (long long)w->kernel[d], (long long)w->dil[d]);
     if (mode == PAD_SAME_UPPER || mode == PAD_SAME_LOWER) {
         w->out[d] = ceil_div(in, s);
         total = max64(0, (w->out[d] - 1) * s + ext - in);
