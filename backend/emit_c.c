@@ -34,7 +34,7 @@ const char *cg_comment_safe(const char *s, char *buf, size_t len)
     return buf;
 }
 
-void cg_string_lit(strbuf *out, const char *s)
+static void cg_string_lit(strbuf *out, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;

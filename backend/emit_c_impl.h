@@ -170,8 +170,6 @@ int cg_weights(cgen *cg, strbuf *src, strbuf *bin);
 /* Small text helpers (emit_c.c). */
 /* Copies s into buf so it is safe inside a C comment. */
 const char *cg_comment_safe(const char *s, char *buf, size_t len);
-/* Writes s as the body of a C string literal. */
-void cg_string_lit(strbuf *out, const char *s);
 /* A float as an exact C constant: hex float, INFINITY or NAN. */
 const char *cg_float(float v, char *buf, size_t len);
 /* 1 when text mentions the identifier id (not as part of a longer one). */

@@ -71,7 +71,7 @@ int onnx_dtype_from_name(const char *name)
     return index_of(dtype_names, COUNT(dtype_names), name);
 }
 
-const char *onnx_attr_type_name(int64_t t)
+static const char *onnx_attr_type_name(int64_t t)
 {
     return t >= 0 && t < COUNT(attr_type_names) ? attr_type_names[t] : "?";
 }

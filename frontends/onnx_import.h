@@ -66,7 +66,6 @@ enum {
     ONNX_ATTR_STRINGS = 8,
     ONNX_ATTR_TYPE_COUNT = 15
 };
-const char *onnx_attr_type_name(int64_t t);
 int onnx_attr_type_from_name(const char *name);
 
 /* The IR version that ONNX releases pair with a default-domain opset (the

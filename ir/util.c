@@ -64,14 +64,6 @@ int err_prefix(nnp_err *e, const char *fmt, ...)
     return e->code;
 }
 
-void err_clear(nnp_err *e)
-{
-    if (e) {
-        e->code = NNP_OK;
-        e->msg[0] = 0;
-    }
-}
-
 int size_mul(int64_t a, int64_t b, int64_t *out)
 {
     if (a < 0 || b < 0 || (a != 0 && b > INT64_MAX / a))

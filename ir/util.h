@@ -26,7 +26,6 @@ typedef struct nnp_err {
 int err_set(nnp_err *e, int code, const char *fmt, ...) NNP_PRINTF(3, 4);
 /* Prepends "prefix: " to the message already in e; returns e->code. */
 int err_prefix(nnp_err *e, const char *fmt, ...) NNP_PRINTF(2, 3);
-void err_clear(nnp_err *e);
 
 /* Overflow-checked arithmetic on non-negative sizes: return 0 and store the
  * result, or return -1 (and leave *out alone) when it would exceed INT64_MAX

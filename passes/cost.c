@@ -165,21 +165,21 @@ static int64_t work_of(const program *p, const prog_group *gr, int op, const int
     }
 }
 
-int64_t cost_macs_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
+static int64_t cost_macs_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
 {
     region r;
     tile_region_idx(p, gr, op, idx, &r);
     return macs_of(p, gr, op, idx, &r);
 }
 
-int64_t cost_bytes_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
+static int64_t cost_bytes_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
 {
     region r;
     tile_region_idx(p, gr, op, idx, &r);
     return bytes_of(&gr->ops[op], &r);
 }
 
-int64_t cost_work_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
+static int64_t cost_work_idx(const program *p, const prog_group *gr, int op, const int64_t *idx)
 {
     region r;
     tile_region_idx(p, gr, op, idx, &r);

@@ -72,12 +72,6 @@ void mrt_free(mrt *m)
     memset(m, 0, sizeof *m);
 }
 
-void mrt_clear(mrt *m)
-{
-    for (int i = 0; i < m->nlanes; i++)
-        m->lane[i].n = 0;
-}
-
 /* The two arcs that may overlap a start at a: the next one (index s) and
  * the previous one (index s-1, circularly). */
 static void neighbours(const mrt_lane *l, int64_t a, const mrt_arc **next, const mrt_arc **prev)

@@ -39,8 +39,6 @@ typedef struct mrt {
 /* An empty table for p at ii >= 1. Returns 0, or -1 when memory runs out. */
 int mrt_init(mrt *m, const sched_problem *p, int64_t ii);
 void mrt_free(mrt *m);
-/* Empties every lane, keeping the memory. */
-void mrt_clear(mrt *m);
 
 /* 1 when [t, t+len) mod II is free on lane. */
 int mrt_free_at(const mrt *m, int lane, int64_t t, int64_t len);

@@ -347,9 +347,6 @@ int tile_classes_build(const program *p, const prog_group *gr, tile_classes *c, 
 void tile_classes_free(tile_classes *c);
 
 /* cost.c */
-int64_t cost_work_idx(const program *p, const prog_group *gr, int op, const int64_t *idx);
-int64_t cost_macs_idx(const program *p, const prog_group *gr, int op, const int64_t *idx);
-int64_t cost_bytes_idx(const program *p, const prog_group *gr, int op, const int64_t *idx);
 /* Walks every class of tiles once: sets each op's worst-case and total
  * work/cycles/bytes, each buffer's box, the report's cycle estimates and
  * byte counts. */
