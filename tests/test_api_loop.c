@@ -20,6 +20,16 @@ static void expect_err(nnp_loop *l, int rc, int want, const char *needle)
               needle);
 }
 
+/* A call on a handle in error state is misuse, and the handle keeps the
+ * status and message of the failure that broke it. */
+static void expect_broken(nnp_loop *l, int rc, int why, const char *needle)
+{
+    cr_assert_eq(rc, NNP_MISUSE, "status %d (%s) on a broken handle", rc, nnp_status_name(rc));
+    cr_assert_eq(nnp_loop_errcode(l), why);
+    cr_assert(strstr(nnp_loop_errmsg(l), needle), "message '%s' lost '%s'", nnp_loop_errmsg(l),
+              needle);
+}
+
 static nnp_loop *new_loop(void)
 {
     nnp_loop *l;
@@ -326,7 +336,8 @@ Test(api_loop, malformed_loops_are_refused_naming_the_culprit)
 
     l = new_loop();
     nnp_loop_add_op(l, "a", 7, 1, 0, &a);
-    expect_err(l, nnp_loop_modulo_schedule(l, NULL), NNP_INVALID, "a");
+    expect_err(l, nnp_loop_modulo_schedule(l, NULL), NNP_INVALID, "op a");
+    cr_assert(strstr(nnp_loop_errmsg(l), "resource index 7"), "%s", nnp_loop_errmsg(l));
     nnp_loop_close(l);
 
     l = new_loop();
@@ -336,7 +347,8 @@ Test(api_loop, malformed_loops_are_refused_naming_the_culprit)
 
     l = new_loop();
     nnp_loop_add_op(l, "big", NNP_NO_RESOURCE, INT64_C(1) << 41, 0, &a);
-    expect_err(l, nnp_loop_modulo_schedule(l, NULL), NNP_LIMIT, "");
+    expect_err(l, nnp_loop_modulo_schedule(l, NULL), NNP_LIMIT, "op big");
+    cr_assert(strstr(nnp_loop_errmsg(l), "2^40"), "%s", nnp_loop_errmsg(l));
     nnp_loop_close(l);
 
     /* A zero-distance cycle can never be scheduled: both ops are named. */
@@ -351,7 +363,7 @@ Test(api_loop, malformed_loops_are_refused_naming_the_culprit)
     nnp_loop_close(l);
 
     cr_assert_eq(nnp_loop_open(src_path("tests/data/loops/zero_cycle.json"), &l), NNP_OK);
-    cr_assert_eq(nnp_loop_modulo_schedule(l, NULL), NNP_INFEASIBLE);
+    expect_err(l, nnp_loop_modulo_schedule(l, NULL), NNP_INFEASIBLE, "a -> b -> a");
     nnp_loop_close(l);
 }
 
@@ -363,8 +375,8 @@ Test(api_loop, bad_json_and_missing_files_leave_a_handle_with_the_reason)
     cr_assert_not_null(l);
     expect_err(l, rc, NNP_INVALID, "typo.json");
     cr_assert(strstr(nnp_loop_errmsg(l), "latnecy"));
-    cr_assert_eq(nnp_loop_modulo_schedule(l, NULL), NNP_MISUSE);
-    cr_assert_eq(nnp_loop_add_op(l, "x", -1, 1, 0, NULL), NNP_MISUSE);
+    expect_broken(l, nnp_loop_modulo_schedule(l, NULL), NNP_INVALID, "latnecy");
+    expect_broken(l, nnp_loop_add_op(l, "x", -1, 1, 0, NULL), NNP_INVALID, "latnecy");
     cr_assert_eq(nnp_loop_op_count(l), 0);
     cr_assert(strstr(nnp_loop_errmsg(l), "latnecy"), "the reason survives later misuse");
     nnp_loop_close(l);
@@ -400,8 +412,9 @@ Test(api_loop, queries_without_a_schedule_or_out_of_range_are_misuse)
     nnp_trip_desc t;
     expect_err(l, nnp_loop_trip(l, -1, &t), NNP_MISUSE, "negative");
     nnp_loop_close(l);
-    cr_assert_eq(nnp_loop_new(NULL), NNP_MISUSE);
-    cr_assert_eq(nnp_loop_add_op(NULL, "a", -1, 1, 0, NULL), NNP_MISUSE);
+    /* No out pointer, no loop: nothing to hold a message. */
+    expect_null_misuse(nnp_loop_new(NULL), nnp_loop_errmsg(NULL));
+    expect_null_misuse(nnp_loop_add_op(NULL, "a", -1, 1, 0, NULL), nnp_loop_errmsg(NULL));
     cr_assert_eq(nnp_loop_op_count(NULL), 0);
     cr_assert_not_null(nnp_loop_errmsg(NULL));
     nnp_loop_close(NULL);

@@ -31,6 +31,25 @@ static void *slurp(const char *path, size_t *len)
     return buf;
 }
 
+static void expect_err(nnp_model *m, int rc, int want, const char *needle)
+{
+    cr_assert_eq(rc, want, "status %d (%s), wanted %d; message: %s", rc, nnp_status_name(rc),
+                 want, nnp_model_errmsg(m));
+    cr_assert_eq(nnp_model_errcode(m), want);
+    cr_assert(strstr(nnp_model_errmsg(m), needle), "message '%s' lacks '%s'",
+              nnp_model_errmsg(m), needle);
+}
+
+/* A call on a handle in error state is misuse, and the handle keeps the
+ * status and message of the failure that broke it. */
+static void expect_broken(nnp_model *m, int rc, int why, const char *needle)
+{
+    cr_assert_eq(rc, NNP_MISUSE, "status %d (%s) on a broken handle", rc, nnp_status_name(rc));
+    cr_assert_eq(nnp_model_errcode(m), why);
+    cr_assert(strstr(nnp_model_errmsg(m), needle), "message '%s' lost '%s'", nnp_model_errmsg(m),
+              needle);
+}
+
 static nnp_model *open_ok(const char *rel)
 {
     nnp_model *m = NULL;
@@ -213,7 +232,8 @@ Test(api_model, a_built_model_checks_runs_and_counts_macs_by_hand)
     cr_assert_eq(d.rank, -1, "intermediate shapes are unknown before checking");
     cr_assert_eq(d.numel, -1);
     int64_t macs;
-    cr_assert_eq(nnp_model_macs(m, &macs), NNP_MISUSE);
+    expect_err(m, nnp_model_macs(m, &macs), NNP_MISUSE,
+               "nnp_model_macs: model 'small' is not checked");
     cr_assert_eq(nnp_model_check(m), NNP_OK, "%s", nnp_model_errmsg(m));
     cr_assert(nnp_model_is_checked(m));
     cr_assert_eq(nnp_model_check(m), NNP_OK, "checking twice is harmless");
@@ -284,15 +304,6 @@ Test(api_model, an_int64_constant_steers_reshape)
 
 /* ---- Errors: status, message, and nothing leaked ---- */
 
-static void expect_err(nnp_model *m, int rc, int want, const char *needle)
-{
-    cr_assert_eq(rc, want, "status %d (%s), wanted %d; message: %s", rc, nnp_status_name(rc),
-                 want, nnp_model_errmsg(m));
-    cr_assert_eq(nnp_model_errcode(m), want);
-    cr_assert(strstr(nnp_model_errmsg(m), needle), "message '%s' lacks '%s'",
-              nnp_model_errmsg(m), needle);
-}
-
 Test(api_model, a_missing_file_is_io_and_the_handle_holds_the_message)
 {
     nnp_model *m = NULL;
@@ -301,9 +312,10 @@ Test(api_model, a_missing_file_is_io_and_the_handle_holds_the_message)
     expect_err(m, rc, NNP_IO, "/nonexistent/dir/model.onnx");
     /* In error state, every other call is misuse and the reason stays. */
     int t;
-    cr_assert_eq(nnp_model_find_tensor(m, "x", &t), NNP_MISUSE);
-    cr_assert_eq(nnp_model_check(m), NNP_MISUSE);
-    cr_assert_eq(nnp_model_add_input(m, "x", 1, I64(1)), NNP_MISUSE);
+    expect_broken(m, nnp_model_find_tensor(m, "x", &t), NNP_IO, "/nonexistent/dir/model.onnx");
+    expect_broken(m, nnp_model_check(m), NNP_IO, "/nonexistent/dir/model.onnx");
+    expect_broken(m, nnp_model_add_input(m, "x", 1, I64(1)), NNP_IO,
+                  "/nonexistent/dir/model.onnx");
     cr_assert_eq(nnp_model_node_count(m), 0);
     cr_assert(strstr(nnp_model_errmsg(m), "/nonexistent/dir/model.onnx"));
     cr_assert_eq(nnp_model_errcode(m), NNP_IO);
@@ -326,15 +338,18 @@ Test(api_model, an_unknown_op_in_a_file_is_unsupported_naming_the_node)
 {
     nnp_model *m;
     int rc = nnp_model_open(src_path("tests/data/frontend/err_unknown_op.json"), &m);
-    cr_assert_eq(rc, NNP_UNSUPPORTED, "%s", nnp_model_errmsg(m));
-    cr_assert(strstr(nnp_model_errmsg(m), "err_unknown_op.json"));
+    expect_err(m, rc, NNP_UNSUPPORTED, "err_unknown_op.json");
+    cr_assert(strstr(nnp_model_errmsg(m), "'relu1'") &&
+                  strstr(nnp_model_errmsg(m), "'Frobnicate'"),
+              "%s", nnp_model_errmsg(m));
     nnp_model_close(m);
 }
 
 Test(api_model, null_arguments_are_misuse_not_crashes)
 {
-    cr_assert_eq(nnp_model_open("x", NULL), NNP_MISUSE);
-    cr_assert_eq(nnp_model_new("x", 13, NULL), NNP_MISUSE);
+    /* No out pointer: no handle to hold a message. */
+    expect_null_misuse(nnp_model_open("x", NULL), nnp_model_errmsg(NULL));
+    expect_null_misuse(nnp_model_new("x", 13, NULL), nnp_model_errmsg(NULL));
     nnp_model *m;
     int rc = nnp_model_open(NULL, &m);
     expect_err(m, rc, NNP_MISUSE, "path is NULL");
@@ -344,16 +359,16 @@ Test(api_model, null_arguments_are_misuse_not_crashes)
     nnp_model_close(m);
     /* A NULL handle: misuse everywhere, a fixed message, close is a no-op. */
     int t;
-    cr_assert_eq(nnp_model_check(NULL), NNP_MISUSE);
-    cr_assert_eq(nnp_model_find_tensor(NULL, "x", &t), NNP_MISUSE);
-    cr_assert_eq(nnp_model_add_input(NULL, "x", 1, I64(1)), NNP_MISUSE);
-    cr_assert_eq(nnp_model_run(NULL, NULL, NULL, NULL, NULL), NNP_MISUSE);
+    expect_null_misuse(nnp_model_check(NULL), nnp_model_errmsg(NULL));
+    expect_null_misuse(nnp_model_find_tensor(NULL, "x", &t), nnp_model_errmsg(NULL));
+    expect_null_misuse(nnp_model_add_input(NULL, "x", 1, I64(1)), nnp_model_errmsg(NULL));
+    expect_null_misuse(nnp_model_run(NULL, NULL, NULL, NULL, NULL), nnp_model_errmsg(NULL));
     cr_assert_eq(nnp_model_node_count(NULL), 0);
     cr_assert_not_null(nnp_model_errmsg(NULL));
     cr_assert_eq(nnp_model_errcode(NULL), NNP_NOMEM);
     nnp_model_close(NULL);
-    cr_assert_eq(nnp_model_new("m", -1, &m), NNP_INVALID);
-    cr_assert(strstr(nnp_model_errmsg(m), "opset -1"));
+    rc = nnp_model_new("m", -1, &m);
+    expect_err(m, rc, NNP_INVALID, "model 'm': opset -1 is negative");
     nnp_model_close(m);
 }
 
@@ -370,9 +385,14 @@ Test(api_model, builder_refuses_bad_names_and_shapes_with_the_right_status)
                "'x' is already a graph input");
     expect_err(m, nnp_model_add_input(m, "", 1, I64(4)), NNP_INVALID, "tensor name is empty");
     expect_err(m, nnp_model_add_input(m, "neg", 2, I64(2, -3)), NNP_INVALID, "'neg'");
+    cr_assert(strstr(nnp_model_errmsg(m), "-3"), "%s", nnp_model_errmsg(m));
     expect_err(m, nnp_model_add_input(m, "deep", 9, I64(1, 1, 1, 1, 1, 1, 1, 1, 1)),
                NNP_UNSUPPORTED, "'deep'");
+    cr_assert(strstr(nnp_model_errmsg(m), "rank 9"), "%s", nnp_model_errmsg(m));
     expect_err(m, nnp_model_add_input(m, "huge", 2, I64(1 << 20, 1 << 20)), NNP_LIMIT, "'huge'");
+    cr_assert(strstr(nnp_model_errmsg(m), "[1048576, 1048576]") &&
+                  strstr(nnp_model_errmsg(m), "limit of 1073741824"),
+              "%s", nnp_model_errmsg(m));
     expect_err(m, nnp_model_add_input(m, "r", -1, NULL), NNP_INVALID, "rank -1");
     expect_err(m, nnp_model_add_input(m, "nodims", 2, NULL), NNP_MISUSE, "dims is NULL");
     expect_err(m, nnp_model_add_constant(m, "nodata", 1, I64(3), NULL), NNP_MISUSE,
@@ -438,7 +458,8 @@ Test(api_model, check_names_the_dangling_tensor_or_the_bad_node)
     cr_assert_eq(nnp_model_add_node(m, "Softmax", "sm", NAMES("x"), 1, NAMES("y"), 1, &n), NNP_OK);
     cr_assert_eq(nnp_model_set_attr_int(m, n, "axis", 7), NNP_OK);
     cr_assert_eq(nnp_model_add_output(m, "y"), NNP_OK);
-    expect_err(m, nnp_model_check(m), NNP_INVALID, "sm");
+    expect_err(m, nnp_model_check(m), NNP_INVALID, "node 'sm' (Softmax)");
+    cr_assert(strstr(nnp_model_errmsg(m), "axis 7"), "%s", nnp_model_errmsg(m));
     /* A failed check leaves the model open for the fix. */
     cr_assert_eq(nnp_model_set_attr_int(m, n, "axis", 1), NNP_OK, "%s", nnp_model_errmsg(m));
     cr_assert_eq(nnp_model_check(m), NNP_OK, "%s", nnp_model_errmsg(m));

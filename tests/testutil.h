@@ -21,4 +21,17 @@ const char *temp_dir(void);
 /* Writes text to path; returns 0 on success. */
 int write_text(const char *path, const char *text);
 
+/* A call on a NULL handle returns NNP_MISUSE and has no handle to keep its
+ * message (SQLite's convention, nnpipe.h), so all there is to check besides
+ * the status is the fixed text every nnp_*_errmsg(NULL) returns
+ * (api/handle.c). Use in a test that includes Criterion and nnpipe. */
+#define expect_null_misuse(rc, errmsg_of_null)                                                \
+    do {                                                                                      \
+        int rc_ = (rc);                                                                       \
+        const char *msg_ = (errmsg_of_null);                                                  \
+        cr_assert_eq(rc_, NNP_MISUSE, "status %d on a NULL handle, wanted NNP_MISUSE", rc_);  \
+        cr_assert(msg_ && strstr(msg_, "no handle (NULL)"), "errmsg(NULL) is '%s'",           \
+                  msg_ ? msg_ : "(null)");                                                    \
+    } while (0)
+
 #endif
