@@ -56,6 +56,16 @@ static void expect_err(nnp_schedule *s, int rc, int want, const char *needle)
               nnp_schedule_errmsg(s), needle);
 }
 
+/* A call on a handle in error state is misuse, and the handle keeps the
+ * status and message of the failure that broke it. */
+static void expect_broken(nnp_schedule *s, int rc, int why, const char *needle)
+{
+    cr_assert_eq(rc, NNP_MISUSE, "status %d (%s) on a broken handle", rc, nnp_status_name(rc));
+    cr_assert_eq(nnp_schedule_errcode(s), why);
+    cr_assert(strstr(nnp_schedule_errmsg(s), needle), "message '%s' lost '%s'",
+              nnp_schedule_errmsg(s), needle);
+}
+
 /* Every relation between the schedule and the program that must hold. */
 static void check_schedule(fixture *f, nnp_schedule *s)
 {
@@ -354,11 +364,12 @@ Test(api_schedule, a_schedule_outlives_its_program_model_and_target)
 Test(api_schedule, misuse_is_refused_with_the_reason_in_the_new_handle)
 {
     nnp_schedule *s;
-    cr_assert_eq(nnp_schedule_new(NULL, NULL, NULL), NNP_MISUSE);
+    /* No out pointer: no schedule to hold a message. */
+    expect_null_misuse(nnp_schedule_new(NULL, NULL, NULL), nnp_schedule_errmsg(NULL));
     int rc = nnp_schedule_new(NULL, NULL, &s);
     expect_err(s, rc, NNP_MISUSE, "the program is NULL");
     nnp_schedule_desc d;
-    cr_assert_eq(nnp_schedule_describe(s, &d), NNP_MISUSE);
+    expect_broken(s, nnp_schedule_describe(s, &d), NNP_MISUSE, "the program is NULL");
     nnp_schedule_close(s);
 
     fixture f = open_fix("samples/lenet5.json", NULL);
