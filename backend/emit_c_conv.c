@@ -325,26 +325,3 @@ int cg_conv_kernel(cgen *cg, int g, int op, strbuf *out)
     sb_puts(out, "}\n");
     return NNP_OK;
 }
-
-void cg_conv_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
-{
-    const prog_group *gr = &cg->p->groups[s->g];
-    int in = cg_op_by_kind(gr, POP_LOAD_INPUT, 0), w = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
-    int b = gr->par.has_bias ? cg_op_by_kind(gr, POP_LOAD_BIAS, 0) : -1;
-    char fn[64], acc[160];
-    cg_kernel_name(cg, s->g, op, fn, sizeof fn);
-    cg_buf_expr(cg, s, gr->ops[op].out, acc, sizeof acc);
-    sb_printf(out, "%s(%s", fn, acc);
-    cg_arg_buf(cg, s, in, out);
-    cg_arg_buf(cg, s, w, out);
-    if (b >= 0)
-        cg_arg_buf(cg, s, b, out);
-    cg_arg_skips(cg, s, gr, out);
-    cg_arg_row(cg, s, op, out);
-    cg_arg_row(cg, s, in, out);
-    cg_arg_row(cg, s, w, out);
-    if (b >= 0)
-        cg_arg_row(cg, s, b, out);
-    cg_arg_flags(cg, s, out);
-    sb_puts(out, ");\n");
-}

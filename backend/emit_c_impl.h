@@ -150,7 +150,6 @@ void cg_arg_flags(const cgen *cg, const cg_site *s, strbuf *out);
 
 /* emit_c_conv.c: the blocked direct convolution of GK_CONV groups. */
 int cg_conv_kernel(cgen *cg, int g, int op, strbuf *out);
-void cg_conv_call(const cgen *cg, const cg_site *s, int op, strbuf *out);
 
 /* emit_c_whole.c: reference kernels of GK_WHOLE groups. */
 int cg_whole_kernel(cgen *cg, int g, int op, strbuf *out);

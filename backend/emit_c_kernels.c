@@ -642,25 +642,28 @@ static int gemm_emit(cgen *cg, int g, int op, strbuf *out)
     return NNP_OK;
 }
 
-static void gemm_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
+/* Conv and Gemm kernels take the same arguments: the accumulator, the
+ * input, the weights and the bias when there is one, the fused skip inputs,
+ * then the region rows of each and the first/last flags. */
+static void mac_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
 {
     const prog_group *gr = &cg->p->groups[s->g];
-    int la = cg_op_by_kind(gr, POP_LOAD_INPUT, 0), lw = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
-    int lc = gr->par.has_bias ? cg_op_by_kind(gr, POP_LOAD_BIAS, 0) : -1;
+    int in = cg_op_by_kind(gr, POP_LOAD_INPUT, 0), w = cg_op_by_kind(gr, POP_LOAD_WEIGHT, 0);
+    int b = gr->par.has_bias ? cg_op_by_kind(gr, POP_LOAD_BIAS, 0) : -1;
     char fn[64], acc[160];
     cg_kernel_name(cg, s->g, op, fn, sizeof fn);
     cg_buf_expr(cg, s, gr->ops[op].out, acc, sizeof acc);
     sb_printf(out, "%s(%s", fn, acc);
-    cg_arg_buf(cg, s, la, out);
-    cg_arg_buf(cg, s, lw, out);
-    if (lc >= 0)
-        cg_arg_buf(cg, s, lc, out);
+    cg_arg_buf(cg, s, in, out);
+    cg_arg_buf(cg, s, w, out);
+    if (b >= 0)
+        cg_arg_buf(cg, s, b, out);
     cg_arg_skips(cg, s, gr, out);
     cg_arg_row(cg, s, op, out);
-    cg_arg_row(cg, s, la, out);
-    cg_arg_row(cg, s, lw, out);
-    if (lc >= 0)
-        cg_arg_row(cg, s, lc, out);
+    cg_arg_row(cg, s, in, out);
+    cg_arg_row(cg, s, w, out);
+    if (b >= 0)
+        cg_arg_row(cg, s, b, out);
     cg_arg_flags(cg, s, out);
     sb_puts(out, ");\n");
 }
@@ -915,10 +918,10 @@ typedef struct kernel_desc {
 } kernel_desc;
 
 static const kernel_desc compute_kernels[GK_COUNT] = {
-    [GK_CONV] = {cg_conv_kernel, cg_conv_call},
+    [GK_CONV] = {cg_conv_kernel, mac_call},
     [GK_POOL] = {pool_emit, pool_call},
     [GK_GLOBALPOOL] = {globalpool_emit, globalpool_call},
-    [GK_GEMM] = {gemm_emit, gemm_call},
+    [GK_GEMM] = {gemm_emit, mac_call},
     [GK_ELTWISE] = {eltwise_emit, eltwise_call},
     [GK_CONCAT] = {concat_emit, concat_call},
     [GK_SOFTMAX] = {softmax_emit, softmax_call},
