@@ -77,8 +77,12 @@ Test(cli, failed_run_keeps_previous_output_intact)
 {
     const char *outp = "/tmp/nnp_cli_keep.bin";
     cr_assert_eq(write_text(outp, "previous"), 0);
-    int rc = nnpipe("run samples/lenet5.json -i /nonexistent.bin -o /tmp/nnp_cli_keep.bin", NULL, NULL);
+    char *err;
+    int rc = nnpipe("run samples/lenet5.json -i /nonexistent.bin -o /tmp/nnp_cli_keep.bin", NULL,
+                    &err);
     cr_assert_eq(rc, 2);
+    cr_assert(strstr(err, "nnpipe: error: /nonexistent.bin: cannot open"), "%s", err);
+    free(err);
     FILE *f = fopen(outp, "r");
     char buf[32] = {0};
     cr_assert(fgets(buf, sizeof buf, f) != NULL);
@@ -110,13 +114,22 @@ Test(cli, info_lists_nodes_and_hand_computed_totals)
 Test(cli, usage_errors_exit_1)
 {
     char *err;
-    cr_assert_eq(nnpipe("", NULL, NULL), 1);
+    /* No command: the usage, on stderr. */
+    cr_assert_eq(nnpipe("", NULL, &err), 1);
+    cr_assert(strstr(err, "usage: nnpipe COMMAND"), "%s", err);
+    free(err);
     cr_assert_eq(nnpipe("frobnicate", NULL, &err), 1);
     cr_assert(strstr(err, "unknown command 'frobnicate'") != NULL, "%s", err);
     free(err);
-    cr_assert_eq(nnpipe("info", NULL, NULL), 1);
-    cr_assert_eq(nnpipe("run samples/lenet5.json --input", NULL, NULL), 1);
-    cr_assert_eq(nnpipe("info --bogus samples/lenet5.json", NULL, NULL), 1);
+    cr_assert_eq(nnpipe("info", NULL, &err), 1);
+    cr_assert(strstr(err, "nnpipe: error: info: missing MODEL"), "%s", err);
+    free(err);
+    cr_assert_eq(nnpipe("run samples/lenet5.json --input", NULL, &err), 1);
+    cr_assert(strstr(err, "nnpipe: error: run: option needs a file name"), "%s", err);
+    free(err);
+    cr_assert_eq(nnpipe("info --bogus samples/lenet5.json", NULL, &err), 1);
+    cr_assert(strstr(err, "nnpipe: error: info: unexpected argument '--bogus'"), "%s", err);
+    free(err);
 }
 
 Test(cli, help_and_version_exit_0)
@@ -161,6 +174,9 @@ Test(cli, compare_agrees_within_tolerance_and_exits_4_on_difference)
     cr_assert(strstr(out, "first at 2") != NULL, "%s", out);
     free(out);
     cr_assert_eq(nnpipe("compare /tmp/nnp_cmp_a.bin samples/lenet5.in0.bin", &out, NULL), 4);
+    cr_assert(strstr(out, "/tmp/nnp_cmp_a.bin has 3 values") &&
+                  strstr(out, "samples/lenet5.in0.bin has 784"),
+              "%s", out);
     free(out);
     remove(a);
     remove(b);

@@ -82,7 +82,9 @@ Test(cli_schedule, bad_options_are_usage_errors)
     cr_assert_eq(nnpipe("schedule samples/lenet5.json --format bogus", NULL, &err), 1);
     cr_assert(strstr(err, "bogus") != NULL, "%s", err);
     free(err);
-    cr_assert_eq(nnpipe("schedule", NULL, NULL), 1);
+    cr_assert_eq(nnpipe("schedule", NULL, &err), 1);
+    cr_assert(strstr(err, "nnpipe: error: schedule: missing MODEL"), "%s", err);
+    free(err);
     cr_assert_eq(nnpipe("schedule samples/lenet5.json --target /nonexistent.json", NULL, &err), 2);
     cr_assert(strstr(err, "/nonexistent.json") != NULL, "%s", err);
     free(err);

@@ -328,7 +328,7 @@ Test(emit_c, bad_options_are_refused_with_a_message)
     cr_assert_eq(plan_build(c.p, &po, &pl, &e), NNP_OK);
     o.name = "ok";
     cr_assert_eq(emit_c(pl, &o, &f, &e), NNP_UNSUPPORTED);
-    cr_assert(strstr(e.msg, "modulo"), "%s", e.msg);
+    cr_assert(strstr(e.msg, "needs a modulo plan, not a list one"), "%s", e.msg);
     plan_free(pl);
     emit_c_files_free(&f);
     cr_assert(emit_c_valid_name("model_1") && emit_c_valid_name("_x"));
@@ -392,19 +392,27 @@ Test(emit_c_cli, weights_file_name_option_and_errors_map_to_exit_codes)
     free(err);
     snprintf(cmd, sizeof cmd, "cd %s && %s compile %s --name 'a b'", d, NNP_CLI,
              src_path("samples/tinymlp.json"));
-    cr_assert_eq(run_cmd(cmd, NULL, NULL), 1);
+    cr_assert_eq(run_cmd(cmd, NULL, &err), 1);
+    cr_assert(strstr(err, "nnpipe: error: compile: --name must be a C identifier") &&
+                  strstr(err, "a b"),
+              "%s", err);
+    free(err);
     /* an infeasible target: 2, and no file written */
     snprintf(cmd, sizeof cmd, "cd %s && mkdir fail && cd fail && %s compile %s --target %s",
              d, NNP_CLI, sp(a, "samples/big128.json"), sp(b, "tests/data/emit_c/tiny_memory.json"));
     cr_assert_eq(run_cmd(cmd, NULL, &err), 2, "%s", err);
-    cr_assert(strstr(err, "error"), "%s", err);
+    cr_assert(strstr(err, "nnpipe: error: layer '") &&
+                  strstr(err, "does not fit target 'tiny_memory'") && strstr(err, "available"),
+              "%s", err);
     free(err);
     snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s/fail)\"", d);
     cr_assert_eq(run_cmd(cmd, NULL, NULL), 0, "a failed compile must leave no file");
     /* an unwritable output folder: the header is not left behind either */
     snprintf(cmd, sizeof cmd, "cd %s && %s compile %s -o nodir/x.c", d, NNP_CLI,
              src_path("samples/tinymlp.json"));
-    cr_assert_neq(run_cmd(cmd, NULL, NULL), 0);
+    cr_assert_eq(run_cmd(cmd, NULL, &err), 2);
+    cr_assert(strstr(err, "nnpipe: error: nodir/x.") && strstr(err, "cannot create"), "%s", err);
+    free(err);
     snprintf(cmd, sizeof cmd, "test ! -e %s/nodir", d);
     cr_assert_eq(run_cmd(cmd, NULL, NULL), 0);
     remove_dir(d);

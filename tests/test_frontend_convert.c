@@ -112,6 +112,7 @@ Test(convert, usage_errors_exit_1_and_bad_models_exit_2_without_output)
     free(err);
     snprintf(args, sizeof args, "%s -o %s --to yaml", src, out);
     cr_assert_eq(convert(args, &err), 1);
+    cr_assert(strstr(err, "nnpipe: error: convert: --to takes json or onnx"), "%s", err);
     free(err);
     /* --to picks the format whatever the name says. */
     snprintf(args, sizeof args, "%s -o %s --to json", src, out);

@@ -250,6 +250,7 @@ Test(modsched_cli, exit_codes_and_messages)
     free(out);
     free(err);
     cr_assert_eq(modsched("", &out, &err), 1);
+    cr_assert(strstr(err, "missing LOOP.json"), "%s", err);
     free(out);
     free(err);
     snprintf(args, sizeof args, "%s --format pretty", loop("double_buffer.json"));
@@ -259,6 +260,7 @@ Test(modsched_cli, exit_codes_and_messages)
     free(err);
     snprintf(args, sizeof args, "%s --exact-limit -3", loop("double_buffer.json"));
     cr_assert_eq(modsched(args, &out, &err), 1);
+    cr_assert(strstr(err, "--exact-limit takes a non-negative integer up to 100000"), "%s", err);
     free(out);
     free(err);
     const char *dir = temp_dir();

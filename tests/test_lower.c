@@ -745,10 +745,14 @@ Test(lower_cli, bad_arguments_and_failures_map_to_exit_codes)
     int st;
     out = run_lower("", &st, &err);
     cr_assert_eq(st, 1);
+    cr_assert(strstr(err, "nnpipe: error: lower: missing MODEL") != NULL, "%s", err);
     free(out), free(err);
     snprintf(args, sizeof args, "%s --format yaml", src_path("samples/lenet5.json"));
     out = run_lower(args, &st, &err);
     cr_assert_eq(st, 1);
+    cr_assert(strstr(err, "nnpipe: error: lower: --format must be text or json, not 'yaml'") !=
+                  NULL,
+              "%s", err);
     free(out), free(err);
     snprintf(args, sizeof args, "%s --target /nonexistent/t.json",
              src_path("samples/lenet5.json"));
@@ -762,13 +766,16 @@ Test(lower_cli, bad_arguments_and_failures_map_to_exit_codes)
              src_path("tests/data/targets/zero_mac.json"));
     out = run_lower(args, &st, &err);
     cr_assert_eq(st, 2);
-    cr_assert(strstr(err, "units[2].throughput: must be > 0") != NULL, "%s", err);
+    cr_assert(strstr(err, "zero_mac.json: units[2].throughput: must be > 0") != NULL, "%s", err);
     free(out), free(err);
     snprintf(model, sizeof model, "%s", src_path("samples/big128.json"));
     snprintf(args, sizeof args, "%s --target %s", model, src_path("tests/data/targets/tiny.json"));
     out = run_lower(args, &st, &err);
     cr_assert_eq(st, 2);
     cr_assert(strstr(err, "does not fit target 'tiny'") != NULL, "%s", err);
+    cr_assert(strstr(err, "layer 'conv1' (Conv)") && strstr(err, "needs ") &&
+                  strstr(err, "256 available"),
+              "%s", err);
     free(out), free(err);
 }
 
