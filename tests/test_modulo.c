@@ -348,6 +348,7 @@ Test(modulo, short_trip_count_falls_back_to_a_plain_schedule)
     cr_assert_eq(t.total_cycles, 15);
     nnp_err e;
     cr_assert_eq(modulo_trip_count(&r, -1, &t, &e), NNP_INVALID);
+    cr_assert_str_eq(e.msg, "trip count -1 is negative");
     modulo_result_free(&r);
     sched_problem_free(&p);
 }
