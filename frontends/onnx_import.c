@@ -147,10 +147,11 @@ static void slot_insert(int *slots, size_t nslots, const graph *g, int t)
     slots[k] = t;
 }
 
-/* Keeps the table at most half full, so probes stay short. */
-static int rehash(importer *im)
+/* Makes room for count tensors keeping the table at most half full, so
+ * probes stay short; a rebuild inserts the tensors already there. */
+static int rehash(importer *im, size_t count)
 {
-    size_t need = im->g->ntensors * 2 + 2;
+    size_t need = count * 2 + 2;
     if (im->nslots >= need)
         return 0;
     size_t n = im->nslots ? im->nslots : 64;
@@ -171,22 +172,13 @@ static int rehash(importer *im)
 static int new_tensor(importer *im, const char *name)
 {
     graph *g = im->g;
-    if (g->ntensors >= INT32_MAX / 4 ||
-        grow((void **)&g->tensors, &g->cap_tensors, g->ntensors + 1, sizeof(tensor)))
+    if (g->ntensors >= INT32_MAX / 4 || rehash(im, g->ntensors + 1))
         return -1;
-    tensor *x = &g->tensors[g->ntensors];
-    memset(x, 0, sizeof *x);
-    x->name = xstrdup(name);
-    if (!x->name)
+    int t = graph_new_tensor(g, name);
+    if (t < 0)
         return -1;
-    x->type = DT_FLOAT;
-    x->rank = -1;
-    x->producer = -1;
-    g->ntensors++;
-    if (rehash(im))
-        return -1;
-    slot_insert(im->slots, im->nslots, g, (int)g->ntensors - 1);
-    return (int)g->ntensors - 1;
+    slot_insert(im->slots, im->nslots, g, t);
+    return t;
 }
 
 /* The tensor called name, created when new; -1 (with e set) when out of

@@ -56,11 +56,8 @@ int graph_find_tensor(const graph *g, const char *name)
     return -1;
 }
 
-int graph_intern_tensor(graph *g, const char *name)
+int graph_new_tensor(graph *g, const char *name)
 {
-    int t = graph_find_tensor(g, name);
-    if (t >= 0)
-        return t;
     if (g->ntensors >= INT32_MAX ||
         grow((void **)&g->tensors, &g->cap_tensors, g->ntensors + 1, sizeof(tensor)))
         return -1;
@@ -73,6 +70,12 @@ int graph_intern_tensor(graph *g, const char *name)
     x->rank = -1;
     x->producer = -1;
     return (int)g->ntensors++;
+}
+
+int graph_intern_tensor(graph *g, const char *name)
+{
+    int t = graph_find_tensor(g, name);
+    return t >= 0 ? t : graph_new_tensor(g, name);
 }
 
 static int *dup_ints(const int *v, int n)

@@ -95,6 +95,10 @@ void graph_free(graph *g);
 /* Looks a tensor up by name; -1 when absent. Linear in the tensor count only
  * for graphs without the index (built lazily by graph_index_names). */
 int graph_find_tensor(const graph *g, const char *name);
+/* Appends an empty tensor (float, rank -1, no producer) called name,
+ * without looking for one already there. Its index, or -1 on allocation
+ * failure. */
+int graph_new_tensor(graph *g, const char *name);
 /* Returns the index of the tensor called name, adding an empty one (rank -1)
  * if there is none. -1 on allocation failure. */
 int graph_intern_tensor(graph *g, const char *name);
