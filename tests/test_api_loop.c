@@ -288,7 +288,8 @@ Test(api_loop, the_verifier_accepts_a_good_caller_schedule_and_names_faults)
                NNP_INVALID, "instance 1");
     expect_err(l, nnp_loop_check_modulo(l, 0, (const int64_t[]){0, 2, 1}, inst), NNP_INVALID,
                "II is 0");
-    expect_err(l, nnp_loop_check_modulo(l, 2, NULL, inst), NNP_MISUSE, "NULL");
+    expect_err(l, nnp_loop_check_modulo(l, 2, NULL, inst), NNP_MISUSE,
+               "start or instance is NULL");
     nnp_loop_close(l);
 }
 

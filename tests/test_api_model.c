@@ -470,9 +470,11 @@ Test(api_model, a_checked_model_is_frozen)
 {
     nnp_model *m = build_small();
     cr_assert_eq(nnp_model_check(m), NNP_OK);
-    expect_err(m, nnp_model_add_input(m, "z", 1, I64(1)), NNP_MISUSE, "checked");
-    expect_err(m, nnp_model_set_attr_int(m, 0, "axis", 1), NNP_MISUSE, "checked");
-    expect_err(m, nnp_model_add_output(m, "x"), NNP_MISUSE, "checked");
+    expect_err(m, nnp_model_add_input(m, "z", 1, I64(1)), NNP_MISUSE,
+               "model 'small' is checked and can no longer change");
+    expect_err(m, nnp_model_set_attr_int(m, 0, "axis", 1), NNP_MISUSE,
+               "model 'small' is checked");
+    expect_err(m, nnp_model_add_output(m, "x"), NNP_MISUSE, "model 'small' is checked");
     nnp_model_close(m);
 }
 
@@ -513,7 +515,7 @@ Test(api_model, run_refuses_wrong_sizes_naming_the_tensor)
     float y[2];
     expect_err(m, nnp_model_run(m, (const float *const[]){x}, (const size_t[]){16},
                                 (float *const[]){y}, (const size_t[]){2}),
-               NNP_MISUSE, "not checked");
+               NNP_MISUSE, "model 'small' is not checked");
     nnp_model_close(m);
 }
 

@@ -83,7 +83,7 @@ Test(loop_json, syntax_errors_give_file_line_and_column)
      * 14-16) and a space, a ',' or '}' is due at column 18. */
     expect_error("{\n  \"ops\": [\n    {\"name\": \"a\" \"latency\": 1}\n  ]\n}", "t.json:3:18:",
                  "syntax");
-    expect_error("{\"ops\": []} x", "t.json:1:13:", NULL);
+    expect_error("{\"ops\": []} x", "t.json:1:13:", "syntax error near 'x'");
     expect_error("", "t.json:1:1:", "end of input");
 }
 

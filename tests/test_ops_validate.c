@@ -146,7 +146,7 @@ Test(ops_validate, unnamed_node_is_named_by_index_and_op)
     tb_input(g, "x", I64(2, 3));
     tb_input(g, "z", I64(4));
     tb_node(g, OP_ADD, "", NAMES("x", "z"), NAMES("y"));
-    tb_check_fails(g, NNP_INVALID, "node #0 (Add)", NULL);
+    tb_check_fails(g, NNP_INVALID, "node #0 (Add)", "do not broadcast", "'z'", NULL);
     graph_free(g);
 }
 
