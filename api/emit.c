@@ -11,8 +11,6 @@
 #include "emit_c.h"
 #include "handles.h"
 
-enum { PIECE = 1 << 16 };
-
 int nnp_file_write(void *ctx, const char *data, size_t len)
 {
     return ctx && fwrite(data, 1, len, ctx) == len ? 0 : -1;
@@ -56,14 +54,7 @@ void nnp_c_options_init(nnp_c_options *o)
 /* Hands text to the sink piece by piece; what names the text in messages. */
 static int drain(nnp_schedule *s, const strbuf *text, nnp_sink out, const char *what)
 {
-    for (size_t at = 0; at < text->len; at += PIECE) {
-        size_t n = text->len - at < PIECE ? text->len - at : PIECE;
-        int rc = out.write(out.ctx, text->s + at, n);
-        if (rc)
-            return err_set(&s->err, NNP_IO, "writing the %s: the sink returned %d after %zu of "
-                           "%zu bytes", what, rc, at, text->len);
-    }
-    return NNP_OK;
+    return api_drain(&s->err, text->s, text->len, out, what);
 }
 
 static int known_formats(nnp_schedule *s, const char *format)
@@ -115,14 +106,16 @@ int nnp_schedule_emit_file(nnp_schedule *s, const char *format, const nnp_emit_o
 
 /* The C of s into files: from s's own plan, or, when its overlapped loops'
  * buffers cannot sit side by side, from the same schedule made without
- * overlap (as `nnpipe compile` does). */
-static int make_c(nnp_schedule *s, const emit_c_options *eo, emit_c_files *files)
+ * overlap (*fallback then 1). */
+static int make_c(nnp_schedule *s, const emit_c_options *eo, emit_c_files *files, int *fallback)
 {
+    *fallback = 0;
     int rc = emit_c(s->pl, eo, files, &s->err);
     if (rc == NNP_INFEASIBLE && s->po.overlap_loops) {
         emit_c_files_free(files);
         plan_options po = s->po;
         po.overlap_loops = 0;
+        *fallback = 1;
         rc = emit_c_program(s->p->p, &po, eo, files, NULL, &s->err);
     }
     return rc;
@@ -145,7 +138,8 @@ int nnp_schedule_emit_c(nnp_schedule *s, const nnp_c_options *o, nnp_sink source
     emit_c_options eo = {c.name, c.header ? c.header : hname, c.weights_file, c.bin_path,
                          c.with_main, s->p->m->label};
     emit_c_files files = {0};
-    rc = make_c(s, &eo, &files);
+    int fallback;
+    rc = make_c(s, &eo, &files, &fallback);
     if (!rc)
         rc = drain(s, &files.c, source, "C source");
     if (!rc)
@@ -153,5 +147,26 @@ int nnp_schedule_emit_c(nnp_schedule *s, const nnp_c_options *o, nnp_sink source
     if (!rc && c.weights_file)
         rc = drain(s, &files.bin, weights, "weights");
     emit_c_files_free(&files);
+    if (!rc) {
+        s->c_emitted = 1;
+        s->c_fallback = fallback;
+    }
     return rc;
+}
+
+int nnp_schedule_c_fallback(nnp_schedule *s, int *fallback)
+{
+    int rc = api_schedule_usable(s, fallback);
+    if (rc)
+        return rc;
+    if (!s->c_emitted)
+        return err_set(&s->err, NNP_MISUSE, "nnp_schedule_c_fallback: no C has been written from "
+                       "this schedule; call nnp_schedule_emit_c first");
+    *fallback = s->c_fallback;
+    return NNP_OK;
+}
+
+int nnp_c_name_valid(const char *name)
+{
+    return emit_c_valid_name(name);
 }

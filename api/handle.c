@@ -1,6 +1,6 @@
-/* The pieces every handle shares: allocation, the errmsg convention, and
- * the reference counts that let a program outlive the caller's model and
- * target handles (see handles.h). */
+/* The pieces every handle shares: allocation, the errmsg convention,
+ * handing output to sinks, and the reference counts that let a program
+ * outlive the caller's model and target handles (see handles.h). */
 #include "handles.h"
 
 #include <stdlib.h>
@@ -15,6 +15,20 @@ const char *api_errmsg(const nnp_err *e, int null_handle)
 void *api_handle_new(size_t size)
 {
     return xcalloc(1, size);
+}
+
+enum { PIECE = 1 << 16 };
+
+int api_drain(nnp_err *e, const char *data, size_t len, nnp_sink out, const char *what)
+{
+    for (size_t at = 0; at < len; at += PIECE) {
+        size_t n = len - at < PIECE ? len - at : PIECE;
+        int rc = out.write(out.ctx, data + at, n);
+        if (rc)
+            return err_set(e, NNP_IO, "writing the %s: the sink returned %d after %zu of %zu bytes",
+                           what, rc, at, len);
+    }
+    return NNP_OK;
 }
 
 void api_model_retain(nnp_model *m)

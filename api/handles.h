@@ -59,6 +59,8 @@ struct nnp_schedule {
     nnp_program *p;   /* reference held while pl lives */
     plan_options po;  /* how pl was made (the C emitter may re-plan without overlap) */
     int verified;
+    int c_emitted;    /* nnp_schedule_emit_c succeeded at least once */
+    int c_fallback;   /* ... and the last time followed the plan re-made without overlap */
     int broken;
     nnp_err err;
 };
@@ -86,6 +88,11 @@ const char *api_errmsg(const nnp_err *e, int null_handle);
 
 /* Allocates a zeroed handle of size bytes with its error cleared. */
 void *api_handle_new(size_t size);
+
+/* Hands len bytes at data to the sink in pieces small enough for any
+ * callback; what names the output in the message when the sink refuses a
+ * piece (NNP_IO in e). */
+int api_drain(nnp_err *e, const char *data, size_t len, nnp_sink out, const char *what);
 
 /* The public pool for an internal one (target.c; programs need it too). */
 nnp_pool api_pool(mem_pool p);

@@ -172,6 +172,35 @@ int nnp_loop_attempt(nnp_loop *l, int k, nnp_attempt_desc *out)
     return NNP_OK;
 }
 
+int nnp_loop_attempt_stage_pushes(nnp_loop *l, int k, int64_t *pushes)
+{
+    int rc = scheduled(l, pushes, 1);
+    if (rc || (rc = api_loop_index(l, "attempt", k, l->mr.nattempts)))
+        return rc;
+    *pushes = l->mr.attempts[k].stage_pushes;
+    return NNP_OK;
+}
+
+/* The scheduler's words for the public values, found through the tables
+ * above so the two enums may differ in order. */
+const char *nnp_optimality_name(nnp_optimality o)
+{
+    if (o == NNP_OPT_NONE)
+        return "no II (a list schedule)";
+    for (int k = 0; k < SCHED_OPT_COUNT; k++)
+        if (optimalities[k] == o)
+            return sched_optimality_name((sched_optimality)k);
+    return "?";
+}
+
+const char *nnp_attempt_outcome_name(nnp_attempt_outcome o)
+{
+    for (int k = 0; k < SCHED_OUTCOME_COUNT; k++)
+        if (outcomes[k] == o)
+            return sched_outcome_name((sched_outcome)k);
+    return "?";
+}
+
 int nnp_loop_trip(nnp_loop *l, int64_t trip, nnp_trip_desc *out)
 {
     int rc = scheduled(l, out, 1);

@@ -116,6 +116,17 @@ static int in_range(nnp_model *m, const char *what, int64_t k, int64_t n)
                    (long long)k, m->label, (long long)n);
 }
 
+int nnp_model_describe(nnp_model *m, nnp_model_desc *out)
+{
+    int rc = usable(m, out);
+    if (rc)
+        return rc;
+    const graph *g = m->g;
+    *out = (nnp_model_desc){g->name ? g->name : "", g->opset, m->checked, (int)g->nnodes,
+                            (int)g->ntensors, g->ninputs, g->noutputs};
+    return NNP_OK;
+}
+
 int nnp_model_node_count(const nnp_model *m)
 {
     return m && !m->broken ? (int)m->g->nnodes : 0;

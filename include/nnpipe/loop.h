@@ -226,6 +226,19 @@ typedef struct nnp_attempt_desc {
 /* Attempt k of the modulo schedule, in the order tried. */
 NNP_API int nnp_loop_attempt(nnp_loop *l, int k, nnp_attempt_desc *out);
 
+/* Ops that heuristic attempt k moved a whole stage later (keeping their
+ * rows of the reservation table) instead of evicting anything; 0 for an
+ * exact attempt. NNP_MISUSE without a modulo schedule or for k out of
+ * range. */
+NNP_API int nnp_loop_attempt_stage_pushes(nnp_loop *l, int k, int64_t *pushes);
+
+/* What o and an attempt's outcome mean, in a few words: "optimal (II =
+ * MII)", "not proven (exact search ran out of budget)", ...; "scheduled",
+ * "proven infeasible", ... . "?" for values outside the enums. Static
+ * strings. */
+NNP_API const char *nnp_optimality_name(nnp_optimality o);
+NNP_API const char *nnp_attempt_outcome_name(nnp_attempt_outcome o);
+
 typedef struct nnp_trip_desc {
     int64_t trip;
     int overlapped;           /* 0 when trip < stage_count: iterations run one by one */

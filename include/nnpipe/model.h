@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nnpipe/sink.h>
 #include <nnpipe/status.h>
 
 #ifdef __cplusplus
@@ -139,6 +140,18 @@ NNP_API int nnp_model_is_checked(const nnp_model *m);
 
 /* ---- Queries ---- */
 
+typedef struct nnp_model_desc {
+    const char *name;    /* the graph's name; "" when the file gives none */
+    int opset;           /* the ONNX default-domain opset the model declares;
+                            0 when it declares none (opset 13 semantics) */
+    int checked;         /* as nnp_model_is_checked */
+    int node_count, tensor_count, input_count, output_count; /* as the counts below */
+} nnp_model_desc;
+
+/* Describes m (the name is owned by m, valid until m changes or is
+ * closed). Errors: NNP_MISUSE (NULL or error-state m, NULL out). */
+NNP_API int nnp_model_describe(nnp_model *m, nnp_model_desc *out);
+
 /* Counts; 0 for NULL or a model in error state. */
 NNP_API int nnp_model_node_count(const nnp_model *m);
 NNP_API int nnp_model_tensor_count(const nnp_model *m);
@@ -221,6 +234,23 @@ NNP_API int nnp_model_macs(nnp_model *m, int64_t *macs);
  * NNP_NOMEM, NNP_INVALID (an op refused the data at run time). */
 NNP_API int nnp_model_run(nnp_model *m, const float *const *inputs, const size_t *input_counts,
                           float *const *outputs, const size_t *output_counts);
+
+/* ---- Writing ---- */
+
+typedef enum nnp_model_format {
+    NNP_MODEL_ONNX, /* binary ONNX: a serialized ModelProto */
+    NNP_MODEL_JSON  /* the ONNX JSON mapping (as protobuf's MessageToJson lays it out) */
+} nnp_model_format;
+
+/* Encodes the checked model m in format and writes it to out. What is
+ * written is the model as nnpipe holds it: Constant nodes folded into
+ * initializers, constant data (external data included) stored inline as
+ * raw bytes, the opset it declares, graph inputs and outputs with their
+ * shapes; opening the result gives the same model back. The encoding is
+ * made in memory first, so nothing is written when that fails; the model
+ * does not change. Errors: NNP_MISUSE (unchecked model, unknown format,
+ * NULL sink write), NNP_NOMEM, NNP_IO (the sink returned non-zero). */
+NNP_API int nnp_model_write(nnp_model *m, nnp_model_format format, nnp_sink out);
 
 #ifdef __cplusplus
 }

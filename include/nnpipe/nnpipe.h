@@ -15,6 +15,9 @@
  *   nnp_loop     a generic scheduling problem and its modulo or list
  *                schedule, nothing to do with neural networks (nnpipe/loop.h)
  *
+ * Text and bytes the library makes (reports, schedules, generated C, encoded
+ * models) go to an nnp_sink: a write callback, or a FILE* (nnpipe/sink.h).
+ *
  * The habits are SQLite's, and hold for every function:
  *
  *   Status. Every call that can fail returns an int status: NNP_OK (0) or
@@ -64,6 +67,7 @@
     (NNPIPE_VERSION_MAJOR * 10000 + NNPIPE_VERSION_MINOR * 100 + NNPIPE_VERSION_PATCH)
 
 #include <nnpipe/status.h>
+#include <nnpipe/sink.h>
 #include <nnpipe/model.h>
 #include <nnpipe/target.h>
 #include <nnpipe/program.h>

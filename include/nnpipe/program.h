@@ -23,6 +23,7 @@
 
 #include <nnpipe/status.h>
 #include <nnpipe/model.h>
+#include <nnpipe/sink.h>
 #include <nnpipe/target.h>
 
 #ifdef __cplusplus
@@ -192,6 +193,26 @@ typedef struct nnp_dep_desc {
 
 /* Dependence k of group g. */
 NNP_API int nnp_program_dep(nnp_program *p, int g, int k, nnp_dep_desc *out);
+
+/* ---- Reports ---- */
+
+/* Writes a report of p to out, in format:
+ *   "text"  the target's local memory, unit count and clock; per group the
+ *           fused nodes, the output tensor and its shape (for an alias
+ *           group, the tensor it aliases), the tile loops (outermost
+ *           first), the tiling chosen and the runner-up, each op's unit,
+ *           period, cycles and bytes (worst tile and total), the buffers
+ *           with their copies and pools, the working set against each
+ *           pool's capacity, the bytes moved against the minimum and the
+ *           cycle estimates; then the totals (what `nnpipe lower` prints);
+ *   "json"  one object {"target", "groups", "totals"}: per group its kind,
+ *           output, nodes, tiles, loops, ops, buffers, working set, tiling
+ *           choice and the numbers of the text, then the totals.
+ * The text is made in memory first, so nothing is written when making it
+ * fails. Errors: NNP_MISUSE (unknown format: the message lists the known
+ * ones; NULL or error-state p, NULL sink write), NNP_NOMEM, NNP_IO (the
+ * sink returned non-zero). */
+NNP_API int nnp_program_emit(nnp_program *p, const char *format, nnp_sink out);
 
 #ifdef __cplusplus
 }

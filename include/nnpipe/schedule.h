@@ -14,10 +14,8 @@
  * dependences from the program. A schedule keeps its program (and so the
  * model and target) alive until it is closed.
  *
- * Output goes to an nnp_sink: a write callback and its context. The
- * callback receives the text in pieces, in order, and returns 0 to go on or
- * anything else to stop (the emit call then fails with NNP_IO).
- * nnp_file_sink(f) makes a sink that writes to a FILE*. */
+ * Output goes to an nnp_sink (nnpipe/sink.h): a write callback and its
+ * context, or nnp_file_sink(f) for a FILE*. */
 #ifndef NNPIPE_SCHEDULE_H
 #define NNPIPE_SCHEDULE_H
 
@@ -27,6 +25,7 @@
 
 #include <nnpipe/loop.h>
 #include <nnpipe/program.h>
+#include <nnpipe/sink.h>
 #include <nnpipe/status.h>
 #include <nnpipe/target.h>
 
@@ -139,19 +138,6 @@ NNP_API int nnp_schedule_loop_copies(nnp_schedule *s, int g, int k, int *copies)
 
 /* ---- Output ---- */
 
-/* Writes len bytes of data; returns 0 to continue. */
-typedef int (*nnp_write_fn)(void *ctx, const char *data, size_t len);
-
-typedef struct nnp_sink {
-    nnp_write_fn write;
-    void *ctx;
-} nnp_sink;
-
-/* A sink writing to f (which stays the caller's: it is not closed). */
-NNP_API nnp_sink nnp_file_sink(FILE *f);
-/* The write function of nnp_file_sink: fwrite to ctx, a FILE*. */
-NNP_API int nnp_file_write(void *ctx, const char *data, size_t len);
-
 /* The text formats, k = 0, 1, ...: their names ("summary", "json",
  * "table", "gantt", "trace", "svg", "dot") and one-line descriptions;
  * NULL past the last. Static strings. */
@@ -200,6 +186,18 @@ NNP_API void nnp_c_options_init(nnp_c_options *o);
  * identifier, a NULL sink), NNP_IO (a sink failed), NNP_NOMEM. */
 NNP_API int nnp_schedule_emit_c(nnp_schedule *s, const nnp_c_options *o, nnp_sink source,
                                 nnp_sink header, nnp_sink weights);
+
+/* Whether the last successful nnp_schedule_emit_c on s fell back: *fallback
+ * is 1 when the C it wrote follows the same schedule made without
+ * overlapping loops (the buffers of the loops s overlaps in time did not fit
+ * side by side in local memory), 0 when it follows s itself. Errors:
+ * NNP_MISUSE (no C written from s yet, NULL fallback). */
+NNP_API int nnp_schedule_c_fallback(nnp_schedule *s, int *fallback);
+
+/* 1 when name can be nnp_c_options.name: a C identifier
+ * ([A-Za-z_][A-Za-z0-9_]*) of at most 64 characters; else 0 (also for
+ * NULL). Lets a caller refuse a bad name before lowering anything. */
+NNP_API int nnp_c_name_valid(const char *name);
 
 #ifdef __cplusplus
 }
