@@ -6,11 +6,27 @@
 
 #include "emit.h"
 
+/* Short names for the optimality column; the legend under the table
+ * spells them out. */
+static const char *optimality_mark(sched_optimality o)
+{
+    switch (o) {
+    case SCHED_OPT_AT_MII:
+        return "=MII";
+    case SCHED_OPT_PROVEN:
+        return "proven";
+    default:
+        return "open";
+    }
+}
+
+/* One row per loop, at most 80 columns; why a loop's II was raised, or why
+ * it is not known to be optimal, goes on its own line under the row. */
 static void loop_rows(const plan *pl, strbuf *out)
 {
     const program *p = pl->p;
-    sb_printf(out, "%-3s %-24s %6s %6s %6s %6s %3s %-10s %12s  %s\n", "#", "loop", "tiles", "II",
-              "ResMII", "RecMII", "SC", "copies", "cycles", "note");
+    sb_printf(out, "%-3s %-18s %5s %6s %6s %6s %2s %-9s %10s %s\n", "#", "loop", "tiles", "II",
+              "ResMII", "RecMII", "SC", "copies", "cycles", "opt");
     for (int g = 0; g < pl->nloops; g++) {
         const plan_loop *lp = &pl->loops[g];
         const prog_group *gr = &p->groups[g];
@@ -19,16 +35,20 @@ static void loop_rows(const plan *pl, strbuf *out)
         char copies[64] = "", cyc[32], *c = copies;
         for (int b = 0; b < gr->nbufs && c < copies + sizeof copies - 8; b++)
             c += snprintf(c, (size_t)(copies + sizeof copies - c), "%s%d", b ? "," : "", lp->copies[b]);
-        const char *note = lp->why[0] ? lp->why
-                           : lp->optimality == SCHED_OPT_AT_MII || lp->optimality == SCHED_OPT_PROVEN
-                               ? "II optimal"
-                               : sched_optimality_name(lp->optimality);
-        sb_printf(out, "%-3d %-24.24s %6lld %6lld %6lld %6lld %3lld %-10.10s %12s  %s\n", g,
-                  gr->name, (long long)lp->trips, (long long)lp->ii, (long long)lp->res_mii,
+        /* A label too long for its column drops its "(Op)" part first. */
+        int w = (int)strlen(gr->name);
+        const char *op = strstr(gr->name, "' (");
+        if (w > 18 && op)
+            w = (int)(op - gr->name) + 1;
+        sb_printf(out, "%-3d %-18.*s %5lld %6lld %6lld %6lld %2lld %-9.9s %10s %s\n", g,
+                  w < 18 ? w : 18, gr->name, (long long)lp->trips, (long long)lp->ii, (long long)lp->res_mii,
                   (long long)lp->rec_mii, (long long)lp->stage_count, copies,
-                  emit_cycles(lp->end - lp->start, cyc), note);
+                  emit_cycles(lp->end - lp->start, cyc), optimality_mark(lp->optimality));
+        if (lp->why[0])
+            sb_printf(out, "    %s\n", lp->why);
     }
-    sb_putc(out, '\n');
+    sb_puts(out, "opt: =MII, II met its lower bound; proven, exact search found no smaller II;\n"
+                 "     open, not proven optimal\n\n");
 }
 
 static void time_str(const target *t, int64_t c, char *buf, size_t len)
@@ -75,16 +95,16 @@ static void unit_rows(const plan *pl, strbuf *out)
                   unit_kind_name(t->units[k].kind), t->units[k].count,
                   emit_cycles(pl->stats.unit_busy[k], b), 100.0 * u, bar);
     }
-    sb_printf(out, "\nmemory peak    ");
+    sb_printf(out, "\n%-10s %14s %14s  %s\n", "memory", "peak bytes", "capacity", "used");
     for (int q = 0; q < POOL_COUNT; q++)
         if (target_pool(t, (mem_pool)q) == (mem_pool)q &&
             (q != POOL_UNIFIED || !t->separate)) {
             char b[32], c[32];
-            sb_printf(out, " %s %s of %s bytes;", mem_pool_name((mem_pool)q),
-                      emit_cycles(pl->stats.peak[q], b),
-                      emit_cycles(target_capacity(t, (mem_pool)q), c));
+            int64_t cap = target_capacity(t, (mem_pool)q);
+            sb_printf(out, "%-10s %14s %14s  %5.1f%%\n", mem_pool_name((mem_pool)q),
+                      emit_cycles(pl->stats.peak[q], b), emit_cycles(cap, c),
+                      cap > 0 ? 100.0 * (double)pl->stats.peak[q] / (double)cap : 0.0);
         }
-    sb_putc(out, '\n');
 }
 
 int emit_summary(const plan *pl, const emit_options *o, strbuf *out, nnp_err *e)

@@ -537,6 +537,71 @@ Test(viz_gantt, lane_utilisation_matches_the_plan_statistics)
     }
 }
 
+/* ---- summary ---- */
+
+/* Every line fits 80 columns; each loop row gives the plan's II, bounds and
+ * trip count, and its optimality mark; a loop whose II was raised says why
+ * on the next line. */
+Test(viz_summary, loop_rows_fit_80_columns_and_carry_the_plan_numbers)
+{
+    static const char *const targets[] = {"npu", "mcu", "vta"};
+    for (int k = 0; k < NSAMPLES; k++)
+        for (int t = 0; t < 3; t++) {
+            viz_fixture f;
+            load_sample(&f, samples[k], targets[t], PLAN_MODULO);
+            char *s = viz_render(f.pl, "summary", NULL);
+            char *lines[512];
+            int n = viz_lines(s, lines, 512);
+            for (int i = 0; i < n; i++)
+                cr_assert_leq(strlen(lines[i]), 80, "%s/%s: %s", samples[k], targets[t], lines[i]);
+            for (int g = 0; g < f.pl->nloops; g++) {
+                const plan_loop *lp = &f.pl->loops[g];
+                if (lp->trips == 0)
+                    continue;
+                int row = -1;
+                for (int i = 0; i < n && row < 0; i++)
+                    if (atoi(lines[i]) == g && lines[i][0] >= '0' && lines[i][0] <= '9')
+                        row = i;
+                cr_assert_geq(row, 0, "%s/%s: no row for loop %d", samples[k], targets[t], g);
+                long long tiles, ii, res, rec;
+                cr_assert_eq(sscanf(lines[row] + 23, "%lld %lld %lld %lld", &tiles, &ii, &res, &rec),
+                             4, "%s", lines[row]);
+                cr_assert_eq(tiles, lp->trips, "%s", lines[row]);
+                cr_assert_eq(ii, lp->ii, "%s", lines[row]);
+                cr_assert_eq(res, lp->res_mii, "%s", lines[row]);
+                cr_assert_eq(rec, lp->rec_mii, "%s", lines[row]);
+                const char *mark = strrchr(lines[row], ' ') + 1;
+                cr_assert_str_eq(mark,
+                                 lp->optimality == SCHED_OPT_AT_MII ? "=MII"
+                                 : lp->optimality == SCHED_OPT_PROVEN ? "proven"
+                                                                      : "open",
+                                 "%s", lines[row]);
+                if (lp->why[0])
+                    cr_assert(row + 1 < n && strstr(lines[row + 1], lp->why), "%s/%s loop %d: %s",
+                              samples[k], targets[t], g, lp->why);
+            }
+            /* One memory row per pool: its peak and capacity, as in the plan. */
+            int pools = 0;
+            for (int q = 0; q < POOL_COUNT; q++) {
+                const char *name = mem_pool_name((mem_pool)q);
+                for (int i = 0; i < n; i++)
+                    if (!strncmp(lines[i], name, strlen(name)) && lines[i][strlen(name)] == ' ') {
+                        char peak[32], cap[32];
+                        cr_assert_eq(sscanf(lines[i] + strlen(name), "%31s %31s", peak, cap), 2);
+                        cr_assert_str_eq(peak, emit_cycles(f.pl->stats.peak[q], (char[32]){0}),
+                                         "%s", lines[i]);
+                        cr_assert_str_eq(cap, emit_cycles(target_capacity(f.t, (mem_pool)q),
+                                                          (char[32]){0}),
+                                         "%s", lines[i]);
+                        pools++;
+                    }
+            }
+            cr_assert_eq(pools, f.t->separate ? 3 : 1, "%s/%s", samples[k], targets[t]);
+            free(s);
+            viz_unload(&f);
+        }
+}
+
 /* ---- dot ---- */
 
 Test(viz_dot, every_body_op_and_dependence_is_drawn)
