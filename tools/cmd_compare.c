@@ -11,16 +11,17 @@
 
 enum { EXIT_DIFFERS = 4 };
 
-static int load(const char *path, float **v, size_t *n, nnp_err *e)
+static int load(const char *path, float **v, size_t *n, cli_err *e)
 {
     char *buf;
     size_t len;
-    int rc = read_file(path, (size_t)1 << 32, &buf, &len, e);
+    int rc = cli_read_file(path, (size_t)1 << 32, &buf, &len, e);
     if (rc)
         return rc;
     if (len % 4) {
         free(buf);
-        return err_set(e, NNP_INVALID, "%s: %zu bytes is not a whole number of float32 values", path, len);
+        return cli_err_set(e, NNP_INVALID, "%s: %zu bytes is not a whole number of float32 values",
+                           path, len);
     }
     *v = (float *)buf;
     *n = len / 4;
@@ -60,7 +61,7 @@ int cmd_compare(int argc, char **argv)
     }
     float *a = NULL, *b = NULL;
     size_t na = 0, nb = 0;
-    nnp_err e = {0};
+    cli_err e;
     if (load(files[0], &a, &na, &e) || load(files[1], &b, &nb, &e)) {
         free(a);
         return cli_fail(&e);

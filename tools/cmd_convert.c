@@ -1,7 +1,7 @@
 /* `nnpipe convert IN -o OUT [--to json|onnx]`: between binary ONNX and its
- * JSON mapping. The input's format is told by its content (model_load); the
- * output's by --to, else by OUT's extension. What is written is the model
- * as nnpipe understood it (checked, Constant nodes folded into
+ * JSON mapping. The input's format is told by its content (nnp_model_open);
+ * the output's by --to, else by OUT's extension. What is written is the
+ * model as nnpipe understood it (checked, Constant nodes folded into
  * initializers), so converting also validates. The output is replaced
  * atomically and only after the whole model was read and encoded. */
 #include <stdio.h>
@@ -9,10 +9,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "graph.h"
-#include "model_load.h"
-#include "onnx_json.h"
-#include "onnx_pb.h"
 
 typedef enum { FMT_NONE, FMT_JSON, FMT_ONNX } out_format;
 
@@ -35,22 +31,22 @@ static out_format format_of_path(const char *path)
     return format_named(dot + 1);
 }
 
-static int convert(const char *in, const char *out, out_format fmt, nnp_err *e)
+static int convert(const char *in, const char *out, out_format fmt, cli_err *e)
 {
-    graph *g = NULL;
-    int rc = model_load(in, &g, e);
+    nnp_model *m;
+    int rc = cli_open_model(in, &m, e);
     if (rc)
         return rc;
-    void *bytes = NULL;
-    size_t len = 0;
-    if (fmt == FMT_JSON)
-        rc = onnx_json_write(g, (char **)&bytes, &len, e);
+    cli_buf b = {0};
+    rc = nnp_model_write(m, fmt == FMT_JSON ? NNP_MODEL_JSON : NNP_MODEL_ONNX, cli_buf_sink(&b));
+    if (rc && b.failed)
+        cli_err_set(e, rc = NNP_NOMEM, "out of memory");
+    else if (rc)
+        cli_err_set(e, rc, "%s", nnp_model_errmsg(m));
     else
-        rc = onnx_pb_write(g, (unsigned char **)&bytes, &len, e);
-    if (!rc)
-        rc = write_file_atomic(out, bytes, len, e);
-    free(bytes);
-    graph_free(g);
+        rc = cli_write_file(out, b.s, b.len, e);
+    cli_buf_free(&b);
+    nnp_model_close(m);
     return rc;
 }
 
@@ -87,7 +83,7 @@ int cmd_convert(int argc, char **argv)
         return usage_error(in ? "missing -o OUT" : "missing IN");
     if (fmt == FMT_NONE && (fmt = format_of_path(out)) == FMT_NONE)
         return usage_error("cannot tell the output format from its name; use --to json|onnx");
-    nnp_err e = {0};
+    cli_err e;
     int rc = convert(in, out, fmt, &e);
     return rc ? cli_fail(&e) : EXIT_OK;
 }

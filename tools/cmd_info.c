@@ -5,11 +5,15 @@
 #include <string.h>
 
 #include "cli.h"
-#include "graph.h"
-#include "model_load.h"
-#include "ops.h"
 
-static void shape_str(const tensor *t, char *buf, size_t len)
+static nnp_tensor_desc tensor(nnp_model *m, int t)
+{
+    nnp_tensor_desc d;
+    nnp_model_tensor(m, t, &d);
+    return d;
+}
+
+static void shape_str(const nnp_tensor_desc *t, char *buf, size_t len)
 {
     size_t n = 0;
     n += (size_t)snprintf(buf + n, len - n, "[");
@@ -20,45 +24,60 @@ static void shape_str(const tensor *t, char *buf, size_t len)
 }
 
 /* Bytes of constant inputs: weights, biases, BN statistics, shapes. */
-static int64_t param_bytes(const graph *g, const node *n)
+static int64_t param_bytes(nnp_model *m, const nnp_node_desc *n)
 {
     int64_t b = 0;
-    for (int k = 0; k < n->nin; k++) {
-        const tensor *t = n->in[k] >= 0 ? &g->tensors[n->in[k]] : NULL;
-        if (t && (t->data || t->idata))
-            b += tensor_numel(t) * (t->type == DT_INT64 ? 8 : 4);
+    for (int k = 0; k < n->ninputs; k++) {
+        if (n->inputs[k] < 0)
+            continue;
+        nnp_tensor_desc t = tensor(m, n->inputs[k]);
+        if (t.is_constant)
+            b += t.numel * (t.dtype == NNP_INT64 ? 8 : 4);
     }
     return b;
 }
 
-static void print_table(const graph *g)
+static void print_table(nnp_model *m)
 {
+    nnp_model_desc md;
+    nnp_model_describe(m, &md);
     printf("%-4s %-22s %-18s %-22s %-16s %14s %12s\n", "#", "node", "op", "input", "output", "MACs",
            "params(B)");
     int64_t tmacs = 0, tparams = 0;
-    for (size_t i = 0; i < g->nnodes; i++) {
-        const node *n = &g->nodes[i];
+    for (int i = 0; i < md.node_count; i++) {
+        nnp_node_desc n;
+        nnp_model_node(m, i, &n);
         char in[64] = "-", out[64] = "-";
-        if (n->nin > 0 && n->in[0] >= 0)
-            shape_str(&g->tensors[n->in[0]], in, sizeof in);
-        if (n->nout > 0 && n->out[0] >= 0)
-            shape_str(&g->tensors[n->out[0]], out, sizeof out);
-        int64_t macs = op_table[n->op].macs(g, n), pb = param_bytes(g, n);
-        tmacs += macs;
+        if (n.ninputs > 0 && n.inputs[0] >= 0) {
+            nnp_tensor_desc t = tensor(m, n.inputs[0]);
+            shape_str(&t, in, sizeof in);
+        }
+        if (n.noutputs > 0 && n.outputs[0] >= 0) {
+            nnp_tensor_desc t = tensor(m, n.outputs[0]);
+            shape_str(&t, out, sizeof out);
+        }
+        int64_t pb = param_bytes(m, &n);
+        tmacs += n.macs;
         tparams += pb;
-        printf("%-4zu %-22.22s %-18s %-22s %-16s %14" PRId64 " %12" PRId64 "\n", i,
-               n->name[0] ? n->name : "-", op_table[n->op].name, in, out, macs, pb);
+        printf("%-4d %-22.22s %-18s %-22s %-16s %14" PRId64 " %12" PRId64 "\n", i,
+               n.name[0] ? n.name : "-", n.op_type, in, out, n.macs, pb);
     }
-    printf("\n%zu nodes, %zu tensors, opset %d\n", g->nnodes, g->ntensors, g->opset);
-    for (int k = 0; k < g->ninputs; k++) {
+    printf("\n%d nodes, %d tensors, opset %d\n", md.node_count, md.tensor_count, md.opset);
+    for (int k = 0; k < md.input_count; k++) {
+        int t;
         char s[64];
-        shape_str(&g->tensors[g->inputs[k]], s, sizeof s);
-        printf("input  %d: %s %s\n", k, g->tensors[g->inputs[k]].name, s);
+        nnp_model_input(m, k, &t);
+        nnp_tensor_desc d = tensor(m, t);
+        shape_str(&d, s, sizeof s);
+        printf("input  %d: %s %s\n", k, d.name, s);
     }
-    for (int k = 0; k < g->noutputs; k++) {
+    for (int k = 0; k < md.output_count; k++) {
+        int t;
         char s[64];
-        shape_str(&g->tensors[g->outputs[k]], s, sizeof s);
-        printf("output %d: %s %s\n", k, g->tensors[g->outputs[k]].name, s);
+        nnp_model_output(m, k, &t);
+        nnp_tensor_desc d = tensor(m, t);
+        shape_str(&d, s, sizeof s);
+        printf("output %d: %s %s\n", k, d.name, s);
     }
     printf("total: %" PRId64 " MACs, %" PRId64 " parameter bytes\n", tmacs, tparams);
 }
@@ -82,11 +101,11 @@ int cmd_info(int argc, char **argv)
         fprintf(stderr, "nnpipe: error: info: missing MODEL (see 'nnpipe info --help')\n");
         return EXIT_USAGE;
     }
-    graph *g = NULL;
-    nnp_err e = {0};
-    if (model_load(path, &g, &e))
+    nnp_model *m;
+    cli_err e;
+    if (cli_open_model(path, &m, &e))
         return cli_fail(&e);
-    print_table(g);
-    graph_free(g);
+    print_table(m);
+    nnp_model_close(m);
     return EXIT_OK;
 }

@@ -11,9 +11,6 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "graph.h"
-#include "interp.h"
-#include "model_load.h"
 
 enum { MAX_IO = 64 };
 
@@ -23,63 +20,79 @@ static int usage_error(const char *msg)
     return EXIT_USAGE;
 }
 
-/* Reads a raw float32 file that must hold exactly the input's numel floats. */
-static int read_input(const graph *g, int k, const char *path, float **out, nnp_err *e)
+/* Graph input (is_input) or output k's tensor. */
+static nnp_tensor_desc io_tensor(nnp_model *m, int is_input, int k)
 {
-    const tensor *t = &g->tensors[g->inputs[k]];
-    int64_t want = tensor_numel(t) * (int64_t)sizeof(float);
+    int t;
+    nnp_tensor_desc d;
+    if (is_input)
+        nnp_model_input(m, k, &t);
+    else
+        nnp_model_output(m, k, &t);
+    nnp_model_tensor(m, t, &d);
+    return d;
+}
+
+/* Reads a raw float32 file that must hold exactly the input's numel floats. */
+static int read_input(nnp_model *m, int k, const char *path, float **out, cli_err *e)
+{
+    nnp_tensor_desc t = io_tensor(m, 1, k);
+    int64_t want = t.numel * (int64_t)sizeof(float);
     struct stat st;
     if (stat(path, &st) != 0)
-        return err_set(e, NNP_IO, "%s: cannot open: %s", path, strerror(errno));
+        return cli_err_set(e, NNP_IO, "%s: cannot open: %s", path, strerror(errno));
     if ((int64_t)st.st_size != want)
-        return err_set(e, NNP_INVALID,
-                       "%s: input %d ('%s') needs %" PRId64 " float32 values (%" PRId64
-                       " bytes); the file has %" PRId64 " bytes",
-                       path, k, t->name, tensor_numel(t), want, (int64_t)st.st_size);
+        return cli_err_set(e, NNP_INVALID,
+                           "%s: input %d ('%s') needs %" PRId64 " float32 values (%" PRId64
+                           " bytes); the file has %" PRId64 " bytes",
+                           path, k, t.name, t.numel, want, (int64_t)st.st_size);
     char *buf;
     size_t len;
-    int rc = read_file(path, (size_t)want, &buf, &len, e);
+    int rc = cli_read_file(path, (size_t)want, &buf, &len, e);
     if (rc)
         return rc;
     if ((int64_t)len != want) {
         free(buf);
-        return err_set(e, NNP_IO, "%s: file changed while being read", path);
+        return cli_err_set(e, NNP_IO, "%s: file changed while being read", path);
     }
     *out = (float *)buf; /* malloc'd, so aligned for float */
     return NNP_OK;
 }
 
 static int run_model(const char *model, const char **ins, int nin, const char **outs, int nout,
-                     nnp_err *e)
+                     cli_err *e)
 {
-    graph *g = NULL;
-    int rc = model_load(model, &g, e);
+    nnp_model *m;
+    int rc = cli_open_model(model, &m, e);
     if (rc)
         return rc;
     float *in[MAX_IO] = {0}, *out[MAX_IO] = {0};
-    if (nin != g->ninputs || nout != g->noutputs) {
-        rc = err_set(e, NNP_MISUSE, "%s has %d input(s) and %d output(s); got %d --input and %d --output",
-                     model, g->ninputs, g->noutputs, nin, nout);
+    size_t in_count[MAX_IO] = {0}, out_count[MAX_IO] = {0};
+    if (nin != nnp_model_input_count(m) || nout != nnp_model_output_count(m)) {
+        rc = cli_err_set(e, NNP_MISUSE,
+                         "%s has %d input(s) and %d output(s); got %d --input and %d --output",
+                         model, nnp_model_input_count(m), nnp_model_output_count(m), nin, nout);
         goto done;
     }
-    for (int k = 0; k < nin && !rc; k++)
-        rc = read_input(g, k, ins[k], &in[k], e);
-    for (int k = 0; k < nout && !rc; k++) {
-        out[k] = xcalloc((size_t)tensor_numel(&g->tensors[g->outputs[k]]), sizeof(float));
-        if (!out[k])
-            rc = err_set(e, NNP_NOMEM, "out of memory");
+    for (int k = 0; k < nin && !rc; k++) {
+        in_count[k] = (size_t)io_tensor(m, 1, k).numel;
+        rc = read_input(m, k, ins[k], &in[k], e);
     }
-    if (!rc)
-        rc = interp_run(g, (const float *const *)in, out, e);
+    for (int k = 0; k < nout && !rc; k++) {
+        out_count[k] = (size_t)io_tensor(m, 0, k).numel;
+        if (!(out[k] = calloc(out_count[k] ? out_count[k] : 1, sizeof(float))))
+            rc = cli_err_set(e, NNP_NOMEM, "out of memory");
+    }
+    if (!rc && (rc = nnp_model_run(m, (const float *const *)in, in_count, out, out_count)))
+        cli_err_set(e, rc, "%s", nnp_model_errmsg(m));
     for (int k = 0; k < nout && !rc; k++)
-        rc = write_file_atomic(outs[k], out[k],
-                               (size_t)tensor_numel(&g->tensors[g->outputs[k]]) * sizeof(float), e);
+        rc = cli_write_file(outs[k], out[k], out_count[k] * sizeof(float), e);
 done:
     for (int k = 0; k < MAX_IO; k++) {
         free(in[k]);
         free(out[k]);
     }
-    graph_free(g);
+    nnp_model_close(m);
     return rc;
 }
 
@@ -114,7 +127,7 @@ int cmd_run(int argc, char **argv)
     }
     if (!model)
         return usage_error("missing MODEL");
-    nnp_err e = {0};
+    cli_err e;
     int rc = run_model(model, ins, nin, outs, nout, &e);
     return rc ? cli_fail(&e) : EXIT_OK;
 }
