@@ -257,9 +257,11 @@ typedef struct list_result {
      * path, and the busiest resource's total occupancy / instances. */
     int64_t critical_path, resource_bound;
     int64_t memory_waits;     /* ops that were ready with a free instance but waited for memory */
-    /* 1 when the greedy pass deadlocked on memory and the schedule comes
-     * from the ordered-allocation pass (see list_sched.c); `deadlock` then
-     * says where the greedy pass stuck. */
+    int64_t rescues;          /* starts past the reserve when nothing else could run */
+    /* 1 when the schedule comes from the ordered-allocation pass (see
+     * list_sched.c): the greedy pass deadlocked on memory (`deadlock` then
+     * says where it stuck), or needed rescues and a fixed order came out
+     * shorter. */
     int ordered;
     char deadlock[256];
 } list_result;
