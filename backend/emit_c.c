@@ -91,6 +91,36 @@ int cg_mentions(const char *text, const char *id)
     return 0;
 }
 
+void cg_subst(const char *tmpl, const char *const *names, const char *const *vals, int n,
+              strbuf *out)
+{
+    for (const char *p = tmpl; *p;) {
+        const char *q = p;
+        if (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]))) {
+            while (ident_char(*q) || *q == '.')
+                q++;
+        } else if (ident_char(*p)) {
+            while (ident_char(*q))
+                q++;
+            size_t len = (size_t)(q - p);
+            int k = 0;
+            while (k < n && (strlen(names[k]) != len || strncmp(names[k], p, len)))
+                k++;
+            if (k < n) {
+                /* a name or an unsigned literal is one token */
+                int plain = emit_c_valid_name(vals[k]) || isdigit((unsigned char)vals[k][0]);
+                sb_printf(out, plain ? "%s" : "(%s)", vals[k]);
+                p = q;
+                continue;
+            }
+        } else {
+            q++;
+        }
+        sb_printf(out, "%.*s", (int)(q - p), p);
+        p = q;
+    }
+}
+
 int emit_c_valid_name(const char *s)
 {
     if (!s || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
@@ -376,6 +406,7 @@ static int assemble(cgen *cg, emit_c_files *out)
 {
     strbuf tables = {0}, code = {0}, weights = {0};
     int rc = groups_code(cg, &tables, &code);
+    cg_uses(cg, code.s);
     if (!rc)
         rc = cg_weights(cg, &weights, &out->bin);
     if (!rc) {

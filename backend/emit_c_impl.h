@@ -10,11 +10,18 @@
 
 #include "emit_c.h"
 
-/* Runtime helpers (emit_c_runtime.c) a model needs, as bits. */
+/* Runtime helpers (emit_c_runtime.c) a model needs, as bits. The math
+ * helpers are found by name in the generated code (cg_uses). */
 enum {
-    RT_EXP = 1u << 0,  /* nnp_expf: sigmoid, softmax */
-    RT_SQRT = 1u << 1, /* nnp_sqrtf: BatchNormalization with computed parameters */
-    RT_MOVE = 1u << 2, /* the DMA macros, nnp_move/pad/load/store: any tile loop */
+    RT_EXP = 1u << 0,      /* nnp_expf: Sigmoid, Softmax, Exp, Elu, Selu */
+    RT_SQRT = 1u << 1,     /* nnp_sqrtf: Sqrt, BatchNormalization with computed parameters */
+    RT_MOVE = 1u << 2,     /* the DMA macros, nnp_move/pad/load/store: any tile loop */
+    RT_EXPD = 1u << 3,     /* nnp_expd: e^x in double, under nnp_expf, tanh and softplus */
+    RT_LOGD = 1u << 4,     /* nnp_logd: ln x in double */
+    RT_LOG = 1u << 5,      /* nnp_logf: Log */
+    RT_LOG1PD = 1u << 6,   /* nnp_log1pd: ln(1 + y) in double */
+    RT_SOFTPLUS = 1u << 7, /* nnp_softplusf: Softplus */
+    RT_TANH = 1u << 8,     /* nnp_tanhf: Tanh */
 };
 
 /* Where a main-memory tensor's data lives in the generated code. */
@@ -135,6 +142,9 @@ const prog_tensor *cg_op_tensor(const cgen *cg, const prog_group *gr, int op);
 /* sum of vars[a] * P_a over the axes of mask in [from, to), or "0". */
 void cg_bcast_index(char *buf, size_t len, const char *P, unsigned mask, const char *const *vars,
                     int from, int to);
+/* The value of activation `act` with parameters a, b at the element
+ * expression x, as C (its activation table row's c_expr). */
+void cg_act_expr(op_kind act, const char *x, float a, float b, strbuf *out);
 /* The statements applying the group's epilogue to `v` (skip[k]: the
  * element of epilogue step k's skip operand). */
 void cg_epilogue(cgen *cg, const prog_group *gr, strbuf *out, const char *ind, char skip[][256]);
@@ -162,6 +172,9 @@ void cg_group_call(const cgen *cg, int g, strbuf *out);
 
 /* emit_c_runtime.c */
 void cg_runtime(const cgen *cg, strbuf *out);
+/* Marks the math helpers that code names (nnp_expf, nnp_tanhf, ...), so
+ * cg_runtime writes them and the helpers they call. */
+void cg_uses(cgen *cg, const char *code);
 
 /* emit_c_weights.c: the constant arrays (or the side file and its loader). */
 int cg_weights(cgen *cg, strbuf *src, strbuf *bin);
@@ -173,6 +186,12 @@ const char *cg_comment_safe(const char *s, char *buf, size_t len);
 const char *cg_float(float v, char *buf, size_t len);
 /* 1 when text mentions the identifier id (not as part of a longer one). */
 int cg_mentions(const char *text, const char *id);
+/* Writes the C expression tmpl with every identifier names[k] replaced by
+ * vals[k] (in parentheses unless it is one token: a name or an unsigned
+ * literal); numbers are copied whole, so the f of 1.0f is never taken for
+ * a name. */
+void cg_subst(const char *tmpl, const char *const *names, const char *const *vals, int n,
+              strbuf *out);
 /* Group function / kernel names: "g3_conv1". */
 const char *cg_group_name(const cgen *cg, int g, char *buf, size_t len);
 

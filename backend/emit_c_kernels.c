@@ -105,33 +105,28 @@ void cg_bcast_index(char *buf, size_t len, const char *P, unsigned mask,
         snprintf(buf, len, "0");
 }
 
+void cg_act_expr(op_kind act, const char *x, float a, float b, strbuf *out)
+{
+    char ca[48], cb[48];
+    const char *names[] = {"x", "a", "b"}, *vals[] = {x, cg_float(a, ca, sizeof ca),
+                                                      cg_float(b, cb, sizeof cb)};
+    cg_subst(act_of(act)->c_expr, names, vals, 3, out);
+}
+
 /* The statements applying the group's epilogue to `v`; skip[k] is the
  * element expression of epilogue step k's skip operand. */
 void cg_epilogue(cgen *cg, const prog_group *gr, strbuf *out, const char *ind,
                      char skip[][256])
 {
-    char a[48], b[48];
+    (void)cg;
     for (int k = 0; k < gr->par.nepi; k++) {
         const epi_step *s = &gr->par.epi[k];
-        cg_float(s->a, a, sizeof a);
-        cg_float(s->b, b, sizeof b);
-        switch (s->kind) {
-        case EPI_RELU:
-            sb_printf(out, "%sv = v < 0 ? 0.0f : v;\n", ind);
-            break;
-        case EPI_LEAKYRELU:
-            sb_printf(out, "%sv = v < 0 ? %s * v : v;\n", ind, a);
-            break;
-        case EPI_CLIP:
-            sb_printf(out, "%sv = v < %s ? %s : v;\n%sv = v > %s ? %s : v;\n", ind, a, a, ind, b, b);
-            break;
-        case EPI_SIGMOID:
-            cg->features |= RT_EXP;
-            sb_printf(out, "%sv = 1.0f / (1.0f + nnp_expf(-v));\n", ind);
-            break;
-        case EPI_ADD:
+        if (s->kind == EPI_ACT) {
+            sb_printf(out, "%sv = ", ind);
+            cg_act_expr(s->act, "v", s->a, s->b, out);
+            sb_puts(out, ";\n");
+        } else {
             sb_printf(out, "%sv = v + %s;\n", ind, skip[k]);
-            break;
         }
     }
 }
@@ -671,38 +666,21 @@ static void mac_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
 /* ---- Elementwise ---- */
 
 /* The value of the group's op from operand values x0, x1, x2. */
-static void eltwise_expr(cgen *cg, const group_params *pa, char *buf, size_t len)
+static void eltwise_expr(const group_params *pa, char *buf, size_t len)
 {
-    char a[48], b[48];
-    cg_float(pa->p0, a, sizeof a);
-    cg_float(pa->p1, b, sizeof b);
-    switch (pa->op) {
-    case OP_RELU:
-        snprintf(buf, len, "x0 < 0 ? 0.0f : x0");
-        break;
-    case OP_LEAKYRELU:
-        snprintf(buf, len, "x0 < 0 ? %s * x0 : x0", a);
-        break;
-    case OP_SIGMOID:
-        cg->features |= RT_EXP;
-        snprintf(buf, len, "1.0f / (1.0f + nnp_expf(-x0))");
-        break;
-    case OP_CLIP:
-        snprintf(buf, len, "(x0 < %s ? %s : x0) > %s ? %s : (x0 < %s ? %s : x0)", a, a, b, b, a, a);
-        break;
-    case OP_ADD:
-        snprintf(buf, len, "x0 + x1");
-        break;
-    case OP_MUL:
-        snprintf(buf, len, "x0 * x1");
-        break;
-    case OP_BATCHNORM:
-        snprintf(buf, len, "x1 * x0 + x2");
-        break;
-    default:
-        snprintf(buf, len, "x0");
-        break;
-    }
+    strbuf b = {0};
+    if (act_of(pa->op))
+        cg_act_expr(pa->op, "x0", pa->p0, pa->p1, &b);
+    else if (pa->op == OP_ADD)
+        sb_puts(&b, "x0 + x1");
+    else if (pa->op == OP_MUL)
+        sb_puts(&b, "x0 * x1");
+    else if (pa->op == OP_BATCHNORM)
+        sb_puts(&b, "x1 * x0 + x2");
+    else
+        sb_puts(&b, "x0");
+    snprintf(buf, len, "%s", b.s ? b.s : "x0");
+    sb_free(&b);
 }
 
 static int eltwise_emit(cgen *cg, int g, int op, strbuf *out)
@@ -713,7 +691,7 @@ static int eltwise_emit(cgen *cg, int g, int op, strbuf *out)
     int r = ty->rank, nin = o->nin < 3 ? o->nin : 3;
     char fn[64], f[256];
     cg_kernel_name(cg, g, op, fn, sizeof fn);
-    eltwise_expr(cg, &gr->par, f, sizeof f);
+    eltwise_expr(&gr->par, f, sizeof f);
     sb_printf(out, "\n/* %s over a box of rank %d. */\nstatic void %s(float *restrict out", o->name, r,
               fn);
     for (int k = 0; k < nin; k++)
@@ -854,7 +832,6 @@ static int softmax_emit(cgen *cg, int g, int op, strbuf *out)
     const prog_group *gr = &cg->p->groups[g];
     int r = cg_op_tensor(cg, gr, op)->rank, ax = gr->par.axis;
     char fn[64];
-    cg->features |= RT_EXP;
     cg_kernel_name(cg, g, op, fn, sizeof fn);
     sb_printf(out, "\n/* %s from axis %d%s. */\nstatic void %s(float *restrict out, "
                    "const float *restrict in, const int32_t *ro)\n{\n    const long outer = 1",

@@ -14,8 +14,11 @@
  * both sides hold whole merge into one contiguous run, the next dim becomes
  * the rows of a 2-D transfer and any dims left are walked in C. nnp_pad
  * writes the padding positions of a load's box (code, not DMA, as a real
- * DMA engine would never fetch them). nnp_expf and nnp_sqrtf stand in for
- * libm so that `cc model.c` links without -lm. */
+ * DMA engine would never fetch them). The math helpers (nnp_expf,
+ * nnp_logf, nnp_sqrtf, nnp_tanhf, nnp_softplusf and the double routines
+ * under them) stand in for libm so that `cc model.c` links without -lm;
+ * each works in double and rounds once, well inside the 1e-5 the outputs
+ * are checked to. */
 #include "emit_c_impl.h"
 
 static const char includes[] =
@@ -192,38 +195,140 @@ static const char pad_text[] =
     "             channel);\n"
     "}\n";
 
+static const char expd_text[] =
+    "\n"
+    "/* e^x in double without libm: x = k ln2 + r, |r| <= ln2/2 (ln2 in two parts,\n"
+    " * so r is exact), e^r by its Taylor series to r^13 (relative error below\n"
+    " * 1e-17), 2^k from exponent bits in two halves (k may pass the normal range). */\n"
+    "static double nnp_expd(double x)\n"
+    "{\n"
+    "    double r, p, s1, s2;\n"
+    "    long k, k1;\n"
+    "    uint64_t bits;\n"
+    "    int i;\n"
+    "    if (x != x)\n"
+    "        return x;\n"
+    "    if (x > 709.5)\n"
+    "        return (double)INFINITY;\n"
+    "    if (x < -745.5)\n"
+    "        return 0.0;\n"
+    "    k = (long)(x * 1.4426950408889634 + (x >= 0 ? 0.5 : -0.5));\n"
+    "    r = (x - (double)k * 6.93147180369123816490e-01) - (double)k * 1.90821492927058770002e-10;\n"
+    "    p = 1 + r / 13;\n"
+    "    for (i = 12; i >= 1; i--)\n"
+    "        p = 1 + r / i * p;\n"
+    "    k1 = k / 2;\n"
+    "    bits = (uint64_t)(k1 + 1023) << 52;\n"
+    "    memcpy(&s1, &bits, sizeof s1);\n"
+    "    bits = (uint64_t)(k - k1 + 1023) << 52;\n"
+    "    memcpy(&s2, &bits, sizeof s2);\n"
+    "    return p * s1 * s2;\n"
+    "}\n";
+
 static const char exp_text[] =
     "\n"
-    "/* e^x without libm: x = k ln2 + r, |r| <= ln2/2; e^r by its Taylor series to\n"
-    " * r^11 in double (error far below float rounding); 2^k from exponent bits. */\n"
+    "/* e^x in float: nnp_expd rounded once. */\n"
     "static float nnp_expf(float x)\n"
     "{\n"
-    "    double r, p, s;\n"
-    "    long k;\n"
-    "    uint64_t bits;\n"
+    "    double p;\n"
     "    if (x != x)\n"
     "        return x;\n"
     "    if (x > 89.0f)\n"
     "        return INFINITY;\n"
     "    if (x < -104.0f)\n"
     "        return 0.0f;\n"
-    "    k = (long)((double)x * 1.4426950408889634 + (x >= 0 ? 0.5 : -0.5));\n"
-    "    r = (double)x - (double)k * 0.6931471805599453;\n"
-    "    p = 1 + r / 11;\n"
-    "    p = 1 + r / 10 * p;\n"
-    "    p = 1 + r / 9 * p;\n"
-    "    p = 1 + r / 8 * p;\n"
-    "    p = 1 + r / 7 * p;\n"
-    "    p = 1 + r / 6 * p;\n"
-    "    p = 1 + r / 5 * p;\n"
-    "    p = 1 + r / 4 * p;\n"
-    "    p = 1 + r / 3 * p;\n"
-    "    p = 1 + r / 2 * p;\n"
-    "    p = 1 + r * p;\n"
-    "    bits = (uint64_t)(k + 1023) << 52;\n"
-    "    memcpy(&s, &bits, sizeof s);\n"
-    "    p *= s;\n"
+    "    p = nnp_expd((double)x);\n"
     "    return p > 3.4028234663852886e38 ? INFINITY : (float)p;\n"
+    "}\n";
+
+static const char logd_text[] =
+    "\n"
+    "/* ln x in double without libm, for finite x > 0: x = m 2^e with m in\n"
+    " * [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s) with s = (m - 1) / (m + 1), |s| < 0.18,\n"
+    " * by its series to s^25 (relative error below 1e-17). */\n"
+    "static double nnp_logd(double x)\n"
+    "{\n"
+    "    double m, s, s2, sum;\n"
+    "    uint64_t bits;\n"
+    "    long e;\n"
+    "    int i;\n"
+    "    memcpy(&bits, &x, sizeof bits);\n"
+    "    e = (long)((bits >> 52) & 0x7ff);\n"
+    "    if (e == 0) { /* subnormal: scale by 2^54 first */\n"
+    "        x *= 18014398509481984.0;\n"
+    "        memcpy(&bits, &x, sizeof bits);\n"
+    "        e = (long)((bits >> 52) & 0x7ff) - 54;\n"
+    "    }\n"
+    "    e -= 1023;\n"
+    "    bits = (bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;\n"
+    "    memcpy(&m, &bits, sizeof m);\n"
+    "    if (m > 1.4142135623730951) {\n"
+    "        m *= 0.5;\n"
+    "        e++;\n"
+    "    }\n"
+    "    s = (m - 1) / (m + 1);\n"
+    "    s2 = s * s;\n"
+    "    sum = 1.0 / 25;\n"
+    "    for (i = 23; i >= 1; i -= 2)\n"
+    "        sum = 1.0 / i + s2 * sum;\n"
+    "    return (double)e * 6.93147180369123816490e-01 +\n"
+    "           (2 * s * sum + (double)e * 1.90821492927058770002e-10);\n"
+    "}\n";
+
+static const char log_text[] =
+    "\n"
+    "/* ln x in float: NaN below 0, -inf at 0. */\n"
+    "static float nnp_logf(float x)\n"
+    "{\n"
+    "    if (x != x || x == INFINITY)\n"
+    "        return x;\n"
+    "    if (x < 0)\n"
+    "        return NAN;\n"
+    "    if (x == 0)\n"
+    "        return -INFINITY;\n"
+    "    return (float)nnp_logd((double)x);\n"
+    "}\n";
+
+static const char log1pd_text[] =
+    "\n"
+    "/* ln(1 + y) for y >= 0, accurate for tiny y: ln(u) * y / (u - 1) with\n"
+    " * u = 1 + y as rounded (the rounding error cancels). */\n"
+    "static double nnp_log1pd(double y)\n"
+    "{\n"
+    "    double u = 1 + y;\n"
+    "    if (u == 1)\n"
+    "        return y;\n"
+    "    if (u == (double)INFINITY)\n"
+    "        return u;\n"
+    "    return nnp_logd(u) * y / (u - 1);\n"
+    "}\n";
+
+static const char softplus_text[] =
+    "\n"
+    "/* ln(1 + e^x) as max(x, 0) + ln(1 + e^-|x|): no overflow for large x. */\n"
+    "static float nnp_softplusf(float x)\n"
+    "{\n"
+    "    const double d = x;\n"
+    "    if (x != x)\n"
+    "        return x;\n"
+    "    return (float)((d > 0 ? d : 0.0) + nnp_log1pd(nnp_expd(d > 0 ? -d : d)));\n"
+    "}\n";
+
+static const char tanh_text[] =
+    "\n"
+    "/* tanh x = (1 - e^-2|x|) / (1 + e^-2|x|) in double with the sign of x; x itself\n"
+    " * below 2^-13 (tanh x rounds to x in float there), +-1 beyond 10. */\n"
+    "static float nnp_tanhf(float x)\n"
+    "{\n"
+    "    const double d = x < 0 ? -(double)x : (double)x;\n"
+    "    double t;\n"
+    "    if (x != x || d < 1.0 / 8192)\n"
+    "        return x;\n"
+    "    if (d > 10)\n"
+    "        return x < 0 ? -1.0f : 1.0f;\n"
+    "    t = nnp_expd(-2 * d);\n"
+    "    t = (1 - t) / (1 + t);\n"
+    "    return (float)(x < 0 ? -t : t);\n"
     "}\n";
 
 static const char sqrt_text[] =
@@ -249,16 +354,47 @@ static const char sqrt_text[] =
     "    return (float)y;\n"
     "}\n";
 
+/* The math helpers, callers after what they call: a model gets those its
+ * code names (cg_uses) and everything they need. */
+static const struct helper {
+    unsigned bit;
+    const char *name;
+    unsigned needs;
+    const char *text;
+} helpers[] = {
+    {RT_EXPD, "nnp_expd", 0, expd_text},
+    {RT_EXP, "nnp_expf", RT_EXPD, exp_text},
+    {RT_LOGD, "nnp_logd", 0, logd_text},
+    {RT_LOG, "nnp_logf", RT_LOGD, log_text},
+    {RT_LOG1PD, "nnp_log1pd", RT_LOGD, log1pd_text},
+    {RT_SOFTPLUS, "nnp_softplusf", RT_EXPD | RT_LOG1PD, softplus_text},
+    {RT_TANH, "nnp_tanhf", RT_EXPD, tanh_text},
+    {RT_SQRT, "nnp_sqrtf", 0, sqrt_text},
+};
+enum { NHELPERS = sizeof helpers / sizeof *helpers };
+
+void cg_uses(cgen *cg, const char *code)
+{
+    for (int i = 0; code && i < NHELPERS; i++)
+        if (cg_mentions(code, helpers[i].name))
+            cg->features |= helpers[i].bit;
+}
+
 void cg_runtime(const cgen *cg, strbuf *out)
 {
+    unsigned f = cg->features;
+    /* Each helper's needs come earlier in the table: one pass from the
+     * end closes the set. */
+    for (int i = NHELPERS - 1; i >= 0; i--)
+        if (f & helpers[i].bit)
+            f |= helpers[i].needs;
     sb_puts(out, includes);
-    if (cg->features & RT_MOVE) {
+    if (f & RT_MOVE) {
         sb_puts(out, prelude);
         sb_puts(out, move_text);
         sb_puts(out, pad_text);
     }
-    if (cg->features & RT_EXP)
-        sb_puts(out, exp_text);
-    if (cg->features & RT_SQRT)
-        sb_puts(out, sqrt_text);
+    for (int i = 0; i < NHELPERS; i++)
+        if (f & helpers[i].bit)
+            sb_puts(out, helpers[i].text);
 }

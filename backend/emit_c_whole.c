@@ -346,7 +346,6 @@ static int whole_batchnorm(cgen *cg, int g, strbuf *out)
         inner *= x->dims[d];
     char eps[48];
     cg_float(attr_float(nd, "epsilon", 1e-5f), eps, sizeof eps);
-    cg->features |= RT_SQRT;
     header(cg, g, out, 5);
     sb_printf(out,
               "    long b, c, i;\n"

@@ -66,6 +66,18 @@ typedef enum op_kind {
     OP_SOFTMAX,
     OP_IDENTITY,
     OP_DROPOUT,
+    OP_TANH,
+    OP_EXP,
+    OP_LOG,
+    OP_NEG,
+    OP_ABS,
+    OP_SQRT,
+    OP_ELU,
+    OP_SELU,
+    OP_HARDSIGMOID,
+    OP_HARDSWISH,
+    OP_SOFTPLUS,
+    OP_SOFTSIGN,
     OP_COUNT
 } op_kind;
 

@@ -87,9 +87,7 @@ int window_covers_input(const window *w, int *dim, int64_t *pos);
 
 /* The ops, grouped by file. */
 int infer_unary(graph *g, int n, nnp_err *e);
-int run_relu(const graph *g, const node *nd, float *const *v, nnp_err *e);
-int run_leakyrelu(const graph *g, const node *nd, float *const *v, nnp_err *e);
-int run_sigmoid(const graph *g, const node *nd, float *const *v, nnp_err *e);
+int run_activation(const graph *g, const node *nd, float *const *v, nnp_err *e);
 int run_identity(const graph *g, const node *nd, float *const *v, nnp_err *e);
 int infer_clip(graph *g, int n, nnp_err *e);
 int run_clip(const graph *g, const node *nd, float *const *v, nnp_err *e);

@@ -9,7 +9,9 @@
  * does not do with NNP_UNSUPPORTED and a message saying so.
  *
  * Ops that only move data (Identity, Dropout at inference, Flatten,
- * Reshape) share run_identity: a row-major copy is the whole semantics. */
+ * Reshape) share run_identity: a row-major copy is the whole semantics.
+ * The activations share run_activation, which applies their row of the
+ * activation table (op_unary.c). */
 #include "op_impl.h"
 
 #include <string.h>
@@ -29,10 +31,10 @@ const op_desc op_table[OP_COUNT] = {
                              run_global_avgpool, macs_none),
     [OP_GLOBALMAXPOOL] = ROW("GlobalMaxPool", 1, 1, 1, 1, infer_global_pool,
                              run_global_maxpool, macs_none),
-    [OP_RELU] = ROW("Relu", 1, 1, 1, 1, infer_unary, run_relu, macs_none),
-    [OP_LEAKYRELU] = ROW("LeakyRelu", 1, 1, 1, 1, infer_unary, run_leakyrelu, macs_none),
+    [OP_RELU] = ROW("Relu", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_LEAKYRELU] = ROW("LeakyRelu", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
     [OP_CLIP] = ROW("Clip", 1, 3, 1, 1, infer_clip, run_clip, macs_none),
-    [OP_SIGMOID] = ROW("Sigmoid", 1, 1, 1, 1, infer_unary, run_sigmoid, macs_none),
+    [OP_SIGMOID] = ROW("Sigmoid", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
     [OP_ADD] = ROW("Add", 2, 2, 1, 1, infer_binary, run_add, macs_none),
     [OP_MUL] = ROW("Mul", 2, 2, 1, 1, infer_binary, run_mul, macs_none),
     [OP_BATCHNORM] = ROW("BatchNormalization", 5, 5, 1, 5, infer_batchnorm, run_batchnorm,
@@ -45,6 +47,18 @@ const op_desc op_table[OP_COUNT] = {
     [OP_SOFTMAX] = ROW("Softmax", 1, 1, 1, 1, infer_softmax, run_softmax, macs_none),
     [OP_IDENTITY] = ROW("Identity", 1, 1, 1, 1, infer_unary, run_identity, macs_none),
     [OP_DROPOUT] = ROW("Dropout", 1, 3, 1, 2, infer_dropout, run_identity, macs_none),
+    [OP_TANH] = ROW("Tanh", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_EXP] = ROW("Exp", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_LOG] = ROW("Log", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_NEG] = ROW("Neg", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_ABS] = ROW("Abs", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_SQRT] = ROW("Sqrt", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_ELU] = ROW("Elu", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_SELU] = ROW("Selu", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_HARDSIGMOID] = ROW("HardSigmoid", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_HARDSWISH] = ROW("HardSwish", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_SOFTPLUS] = ROW("Softplus", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_SOFTSIGN] = ROW("Softsign", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
 };
 
 int op_from_name(const char *name)

@@ -27,6 +27,33 @@ extern const op_desc op_table[OP_COUNT];
 /* The op kind named name in the default ONNX domain, or -1. */
 int op_from_name(const char *name);
 
+/* Activations: ops that map each element on its own through a scalar
+ * function of the element and up to two float parameters (Relu, Sigmoid,
+ * Tanh, Elu, Clip, ...). One row per op holds everything every layer needs:
+ * the attributes the parameters come from, the function the reference
+ * interpreter and the tile interpreter apply, and the same function as a C
+ * expression for the generated code. That expression reads the element as
+ * `x` and the parameters as `a` and `b` (the C backend substitutes them),
+ * uses only operators and the backend's libm-free helpers (nnp_expf,
+ * nnp_logf, nnp_sqrtf, nnp_tanhf, nnp_softplusf), and must agree with fn
+ * within float rounding, NaN propagation included. Lowering fuses any of
+ * these into a Conv or Gemm epilogue, or runs it as an elementwise group. */
+typedef float (*act_fn)(float x, float a, float b);
+typedef struct act_desc {
+    const char *param[2]; /* attributes holding a and b; NULL: the parameter is fixed */
+    float def[2];         /* their defaults (the fixed values when param is NULL) */
+    act_fn fn;
+    const char *c_expr;
+} act_desc;
+
+/* The activation row of op, or NULL when op is not an activation. */
+const act_desc *act_of(op_kind op);
+/* The parameters of activation node n (its attributes, or the defaults;
+ * Clip's bounds from its constant inputs from opset 11). 0, or -1 when a
+ * parameter is not a constant (Clip with computed bounds), which a fused
+ * epilogue cannot take. n must have passed graph_check. */
+int act_params(const graph *g, const node *n, float *a, float *b);
+
 enum { MAX_SPATIAL = MAX_RANK - 2 };
 
 /* A sliding window over the spatial dims of an NC... tensor, with every ONNX

@@ -4,8 +4,9 @@
  * follows it as long as each link is the only reader of the previous
  * tensor (and that tensor is no graph output): first a BatchNormalization
  * with constant parameters (folded into the weights at lowering time), then
- * any mix of Relu, LeakyRelu, Sigmoid, Clip with constant bounds and Adds of
- * a skip tensor (applied in the tile epilogue), and last a 2-D MaxPool or
+ * any mix of activations (every row of the activation table, ops.h; Clip
+ * only with constant bounds) and Adds of a skip tensor (applied in the tile
+ * epilogue), and last a 2-D MaxPool or
  * AveragePool, which consumes the conv tile on chip. Gemm and MatMul absorb
  * the same activations and Adds (no BN, no pool). Every other node is a
  * group of its own; kind_of decides how it will be tiled.
@@ -28,6 +29,10 @@ static const group_kind lone_kind[OP_COUNT] = {
     [OP_BATCHNORM] = GK_ELTWISE,   [OP_CONCAT] = GK_CONCAT,      [OP_FLATTEN] = GK_ALIAS,
     [OP_RESHAPE] = GK_ALIAS,       [OP_GEMM] = GK_GEMM,          [OP_MATMUL] = GK_GEMM,
     [OP_SOFTMAX] = GK_SOFTMAX,     [OP_IDENTITY] = GK_ALIAS,     [OP_DROPOUT] = GK_ALIAS,
+    [OP_TANH] = GK_ELTWISE,        [OP_EXP] = GK_ELTWISE,        [OP_LOG] = GK_ELTWISE,
+    [OP_NEG] = GK_ELTWISE,         [OP_ABS] = GK_ELTWISE,        [OP_SQRT] = GK_ELTWISE,
+    [OP_ELU] = GK_ELTWISE,         [OP_SELU] = GK_ELTWISE,       [OP_HARDSIGMOID] = GK_ELTWISE,
+    [OP_HARDSWISH] = GK_ELTWISE,   [OP_SOFTPLUS] = GK_ELTWISE,   [OP_SOFTSIGN] = GK_ELTWISE,
 };
 
 static int is_const(const graph *g, int t)
@@ -40,13 +45,12 @@ static int rank_of(const graph *g, int t)
     return g->tensors[t].rank;
 }
 
-/* Clip's bounds must be known at lowering time to become parameters. */
-static int clip_bounds_const(const graph *g, const node *n)
+/* An activation whose parameters are known at lowering time (Clip's
+ * bounds may be computed tensors). */
+static int is_activation(const graph *g, const node *n)
 {
-    for (int k = 1; k < n->nin; k++)
-        if (n->in[k] >= 0 && !is_const(g, n->in[k]))
-            return 0;
-    return 1;
+    float a, b;
+    return act_of(n->op) && act_params(g, n, &a, &b) == 0;
 }
 
 static int bn_params_const(const graph *g, const node *n)
@@ -70,7 +74,7 @@ static group_kind kind_of(const graph *g, const node *n)
     case GK_GEMM:
         return n->op == OP_MATMUL && (r0 < 2 || rank_of(g, n->in[1]) < 2) ? GK_WHOLE : k;
     case GK_ELTWISE:
-        if (n->op == OP_CLIP && !clip_bounds_const(g, n))
+        if (n->op == OP_CLIP && !is_activation(g, n))
             return GK_WHOLE;
         if (n->op == OP_BATCHNORM && !bn_params_const(g, n))
             return GK_WHOLE;
@@ -119,20 +123,6 @@ static int sole_reader(const graph *g, const readers *r, int t)
     if (g->tensors[t].is_output || r->count[t] != 1)
         return -1;
     return r->node[t];
-}
-
-static int is_activation(const graph *g, const node *n)
-{
-    switch (n->op) {
-    case OP_RELU:
-    case OP_LEAKYRELU:
-    case OP_SIGMOID:
-        return 1;
-    case OP_CLIP:
-        return clip_bounds_const(g, n);
-    default:
-        return 0;
-    }
 }
 
 /* An Add of t and another tensor that broadcasts onto t (the result has

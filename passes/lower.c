@@ -12,7 +12,6 @@
  * B'[m] = (B[m] - mean[m]) * a[m] + beta[m] with a = gamma / sqrt(var + eps),
  * in float32 exactly as the reference applies BN. A lone BatchNormalization
  * is likewise reduced to a per-channel scale and shift. */
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,22 +214,6 @@ static int fold_bn(program *p, const node *bn, int *w, int *b, nnp_err *e)
 
 /* ---- epilogue ---- */
 
-static void clip_bounds(const program *p, const node *n, float *lo, float *hi)
-{
-    if (opset_of(p->g) < 11) {
-        *lo = attr_float(n, "min", -FLT_MAX);
-        *hi = attr_float(n, "max", FLT_MAX);
-        return;
-    }
-    *lo = n->nin > 1 && n->in[1] >= 0 ? gt(p, n->in[1])->data[0] : -FLT_MAX;
-    *hi = n->nin > 2 && n->in[2] >= 0 ? gt(p, n->in[2])->data[0] : FLT_MAX;
-}
-
-static const epi_kind epi_of_op[OP_COUNT] = {
-    [OP_RELU] = EPI_RELU, [OP_LEAKYRELU] = EPI_LEAKYRELU, [OP_CLIP] = EPI_CLIP,
-    [OP_SIGMOID] = EPI_SIGMOID, [OP_ADD] = EPI_ADD,
-};
-
 /* Epilogue steps of fg; Adds load their skip tensor (tensor t flows in). */
 static int build_epilogue(program *p, const fused_group *fg, prog_group *gr, int t, nnp_err *e)
 {
@@ -238,13 +221,12 @@ static int build_epilogue(program *p, const fused_group *fg, prog_group *gr, int
     for (int k = 0; k < fg->nepi; k++) {
         const node *n = &p->g->nodes[fg->epi[k]];
         epi_step *s = &gr->par.epi[gr->par.nepi++];
-        s->kind = epi_of_op[n->op];
+        s->kind = n->op == OP_ADD ? EPI_ADD : EPI_ACT;
+        s->act = n->op;
         s->node = fg->epi[k];
-        if (n->op == OP_LEAKYRELU)
-            s->a = attr_float(n, "alpha", 0.01f);
-        if (n->op == OP_CLIP)
-            clip_bounds(p, n, &s->a, &s->b);
-        if (n->op == OP_ADD) {
+        if (s->kind == EPI_ACT) {
+            act_params(p->g, n, &s->a, &s->b); /* constant: fuse.c checked */
+        } else {
             char name[24];
             snprintf(name, sizeof name, "load_skip%d", nskip);
             s->op = add_load(p, gr, POP_LOAD_SKIP, name, nskip++,
@@ -469,10 +451,8 @@ static int build_eltwise(program *p, const fused_group *fg, prog_group *gr, nnp_
     for (int k = 0; k < nin; k++)
         if (load_operand(p, gr, k, n->in[k]) < 0)
             return nomem(e, gr->name);
-    if (n->op == OP_LEAKYRELU)
-        pa->p0 = attr_float(n, "alpha", 0.01f);
-    if (n->op == OP_CLIP)
-        clip_bounds(p, n, &pa->p0, &pa->p1);
+    if (act_of(n->op))
+        act_params(p->g, n, &pa->p0, &pa->p1); /* constant: fuse.c checked */
     if (n->op == OP_BATCHNORM) {
         int rc = bn_scale_shift(p, gr, n, e);
         if (rc)

@@ -65,7 +65,7 @@ typedef enum group_kind {
     GK_POOL,       /* 2-D MaxPool or AveragePool alone */
     GK_GLOBALPOOL, /* GlobalAveragePool / GlobalMaxPool, reducing over input rows */
     GK_GEMM,       /* Gemm, or MatMul with operands of rank >= 2 (+activations, Adds) */
-    GK_ELTWISE,    /* Relu, LeakyRelu, Clip, Sigmoid, Add, Mul, BatchNormalization on their own */
+    GK_ELTWISE,    /* an activation, Add, Mul or BatchNormalization on its own */
     GK_CONCAT,     /* Concat, tiled over every axis but the concatenated one */
     GK_SOFTMAX,    /* Softmax, tiled over the axes before the normalised ones */
     GK_ALIAS,      /* Reshape, Flatten, Identity, Dropout: output aliases the input, no ops */
@@ -172,14 +172,17 @@ typedef struct prog_pred {
 } prog_pred;
 
 /* An epilogue step applied to each computed element, in order, after the
- * bias and before any fused pool. */
-typedef enum epi_kind { EPI_RELU, EPI_LEAKYRELU, EPI_CLIP, EPI_SIGMOID, EPI_ADD } epi_kind;
+ * bias and before any fused pool: an activation (its row of the activation
+ * table, ops.h, with the parameters act_params read) or the Add of a skip
+ * operand. */
+typedef enum epi_kind { EPI_ACT, EPI_ADD } epi_kind;
 
 typedef struct epi_step {
     epi_kind kind;
-    float a, b; /* LEAKYRELU: alpha = a; CLIP: [a, b] */
-    int op;     /* ADD: the load-skip op whose buffer is added (broadcast) */
-    int node;   /* the graph node it comes from */
+    op_kind act; /* ACT: the activation; act_of(act)->fn(v, a, b) is the step */
+    float a, b;  /* ACT: its parameters (LeakyRelu's alpha, Clip's bounds, ...) */
+    int op;      /* ADD: the load-skip op whose buffer is added (broadcast) */
+    int node;    /* the graph node it comes from */
 } epi_step;
 
 /* What the compute (and pool) ops compute, per group kind. Operands are
@@ -193,9 +196,10 @@ typedef struct epi_step {
  *   GK_GEMM: the same with Y = alpha * sum + beta * C at the last step.
  *   GK_POOL, GK_GLOBALPOOL: max or average; the global average divides
  *     the sum over all reduction steps by the spatial size at the last.
- *   GK_ELTWISE: load arg k is input k (broadcast); BatchNormalization is
- *     x * scale + shift with per-channel constants as load-weight (scale)
- *     and load-bias (shift).
+ *   GK_ELTWISE: load arg k is input k (broadcast); an activation is
+ *     act_of(op)->fn(x, p0, p1); BatchNormalization is x * scale + shift
+ *     with per-channel constants as load-weight (scale) and load-bias
+ *     (shift).
  *   GK_CONCAT: load arg k is input k; GK_SOFTMAX: over axes from `axis`
  *     (legacy) or along `axis`; GK_WHOLE: op_table[op].run on whole
  *     tensors. */
@@ -212,7 +216,7 @@ typedef struct group_params {
     epi_step epi[PROG_MAX_EPI];
     int nepi;
     op_kind op;           /* GK_ELTWISE, GK_WHOLE: the op */
-    float p0, p1;         /* GK_ELTWISE: LeakyRelu alpha (p0); Clip bounds [p0, p1] */
+    float p0, p1;         /* GK_ELTWISE: an activation's parameters a, b (act_params) */
     int axis;             /* GK_CONCAT: the axis; GK_SOFTMAX: the first normalised axis */
     int legacy_softmax;   /* GK_SOFTMAX: opset < 13 (normalise over every axis from `axis`) */
 } group_params;

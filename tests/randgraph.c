@@ -291,13 +291,54 @@ static int find_live(gen *s, int x, int (*ok)(const gen *, const shape *, const 
 
 /* ---- makers: one per op family ---- */
 
+/* Parameters of the activations that have them, drawn around their
+ * defaults now and then. */
 static int make_unary(gen *s, int x, op_kind op)
 {
     shape xs = shape_of(s, x);
     int n = add_node(s, op, &x, 1, &xs);
-    if (op == OP_LEAKYRELU && rg_chance(s->r, 60))
-        set_float(s, n, "alpha", rg_float(s->r, 0.0f, 0.5f));
+    if ((op == OP_LEAKYRELU || op == OP_ELU) && rg_chance(s->r, 60))
+        set_float(s, n, "alpha", rg_float(s->r, 0.0f, op == OP_ELU ? 2.0f : 0.5f));
+    if (op == OP_SELU && rg_chance(s->r, 60)) {
+        set_float(s, n, "alpha", rg_float(s->r, 1.0f, 2.0f));
+        set_float(s, n, "gamma", rg_float(s->r, 0.5f, 1.5f));
+    }
+    if (op == OP_HARDSIGMOID && rg_chance(s->r, 60)) {
+        set_float(s, n, "alpha", rg_float(s->r, 0.1f, 1.0f));
+        set_float(s, n, "beta", rg_float(s->r, 0.0f, 1.0f));
+    }
     return n;
+}
+
+static int graph_has(const gen *s, op_kind op)
+{
+    for (size_t i = 0; i < s->g->nnodes; i++)
+        if (s->g->nodes[i].op == op)
+            return 1;
+    return 0;
+}
+
+/* One Exp per graph: e^e^e^x overflows float for x a little above 1. */
+static int make_exp(gen *s, int x, op_kind op)
+{
+    return graph_has(s, OP_EXP) ? -1 : make_unary(s, x, op);
+}
+
+/* Sqrt and Log of any tensor would be NaN half the time: they read
+ * Abs(x), and Log Abs(x) plus a positive constant (a chain of three). */
+static int make_positive_domain(gen *s, int x, op_kind op)
+{
+    shape xs = shape_of(s, x);
+    if (add_node(s, OP_ABS, &x, 1, &xs) < 0)
+        return -1;
+    x = s->live[s->nlive - 1];
+    if (op == OP_LOG) {
+        int in[2] = {x, add_scalar(s, rg_float(s->r, 0.25f, 1.0f))};
+        if (add_node(s, OP_ADD, in, 2, &xs) < 0)
+            return -1;
+        x = s->live[s->nlive - 1];
+    }
+    return add_node(s, op, &x, 1, &xs);
 }
 
 static int make_clip(gen *s, int x, op_kind op)
@@ -780,6 +821,18 @@ static const struct maker {
     {OP_SOFTMAX, 2, make_softmax},
     {OP_IDENTITY, 1, make_unary},
     {OP_DROPOUT, 1, make_unary},
+    {OP_TANH, 2, make_unary},
+    {OP_EXP, 1, make_exp},
+    {OP_LOG, 1, make_positive_domain},
+    {OP_NEG, 1, make_unary},
+    {OP_ABS, 1, make_unary},
+    {OP_SQRT, 1, make_positive_domain},
+    {OP_ELU, 1, make_unary},
+    {OP_SELU, 1, make_unary},
+    {OP_HARDSIGMOID, 1, make_unary},
+    {OP_HARDSWISH, 1, make_unary},
+    {OP_SOFTPLUS, 1, make_unary},
+    {OP_SOFTSIGN, 1, make_unary},
 };
 enum { NMAKERS = sizeof makers / sizeof *makers };
 

@@ -11,12 +11,14 @@
  *   rg_free(&rg);
  *
  * Graphs are chains and DAGs of every op nnpipe supports, with random
- * shapes and attributes: Conv with random pads, strides, dilations, groups
- * and auto_pad; pools with ceil_mode and count_include_pad; Add and Mul with
- * multidirectional broadcasting against constants or other live tensors;
- * Concat along any axis; Gemm with transposes and broadcast C; batched
- * MatMul; Reshape with 0 and -1; Softmax on any axis under both opset
- * conventions. Every tensor stays under max_elems elements and no dim is 0.
+ * shapes and attributes: every activation (Log and Sqrt read an Abs, so
+ * their outputs stay finite; at most one Exp); Conv with random pads,
+ * strides, dilations, groups and auto_pad; pools with ceil_mode and
+ * count_include_pad; Add and Mul with multidirectional broadcasting against
+ * constants or other live tensors; Concat along any axis; Gemm with
+ * transposes and broadcast C; batched MatMul; Reshape with 0 and -1;
+ * Softmax on any axis under both opset conventions. Every tensor stays
+ * under max_elems elements and no dim is 0.
  *
  * The generator works out each output shape itself, from the ONNX
  * specification rather than from ir/, and records it next to the graph:

@@ -1,7 +1,9 @@
-/* Helpers shared by the C backend's tests (test_emit_c*.c): emit a model's
- * C into a fresh folder, build several variants at once with make -j2,
- * run them on raw float32 files and compare with the reference
- * interpreter, computed in-process on the same inputs. */
+/* Helpers shared by the C backend's tests (test_emit_c*.c) and the
+ * whole-pipeline checks of the op tests: emit a model's C into a fresh
+ * folder, build several variants at once with make -j2, run them on raw
+ * float32 files and compare with the reference interpreter, computed
+ * in-process on the same inputs; run the lowered program through the tile
+ * interpreter and compare it too. */
 #ifndef NNPIPE_TEST_EMIT_C_H
 #define NNPIPE_TEST_EMIT_C_H
 
@@ -14,6 +16,7 @@
 #include "interp.h"
 #include "model_load.h"
 #include "testutil.h"
+#include "tile_interp.h"
 
 enum { TC_MAX_IO = 8 };
 
@@ -91,6 +94,53 @@ static inline void tc_sample_in(tcase *c, const char *sample, const char *tgt, c
 static inline void tc_sample(tcase *c, const char *sample, const char *tgt)
 {
     tc_sample_in(c, sample, tgt, NULL);
+}
+
+/* A graph built in memory (the tcase takes it; checked here) lowered for
+ * the shipped target tgt, on seeded inputs uniform in [lo, hi], in folder
+ * dir (NULL: a fresh one). The case is named <name>_<tgt>. */
+static inline void tc_graph_in(tcase *c, graph *g, const char *name, const char *tgt,
+                               const char *dir, float lo, float hi)
+{
+    char path[1024];
+    nnp_err e = {0};
+    memset(c, 0, sizeof *c);
+    c->g = g;
+    snprintf(c->dir, sizeof c->dir, "%s", dir ? dir : temp_dir());
+    snprintf(c->name, sizeof c->name, "%s_%s", name, tgt);
+    cr_assert_eq(graph_check(g, &e), NNP_OK, "%s: %s", c->name, e.msg);
+    snprintf(path, sizeof path, "%s/samples/targets/%s.json", NNP_SOURCE_DIR, tgt);
+    cr_assert_eq(target_load(path, &c->t, &e), NNP_OK, "%s", e.msg);
+    cr_assert_eq(lower_program(g, c->t, &c->p, &e), NNP_OK, "%s: %s", c->name, e.msg);
+    unsigned seed = 12345;
+    for (int k = 0; k < g->ninputs; k++) {
+        long n = tc_numel(g, g->inputs[k]);
+        c->in[k] = malloc((size_t)n * sizeof(float) + 4);
+        for (long i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            c->in[k][i] = lo + (hi - lo) * (float)((seed >> 8) % 65536) / 65535.0f;
+        }
+    }
+    tc_prepare(c);
+}
+
+/* The lowered program, run tile by tile by the tile interpreter, matches
+ * the reference within 1e-5 (abs + rel). */
+static inline void tc_check_tiled(const tcase *c)
+{
+    float *got[TC_MAX_IO] = {0};
+    char err[512] = "";
+    for (int k = 0; k < c->g->noutputs; k++)
+        got[k] = calloc((size_t)c->nout_el[k] + 1, sizeof(float));
+    cr_assert_eq(tile_interp_run(c->p, (const float *const *)c->in, got, err, sizeof err), 0,
+                 "%s: tile interpreter: %s", c->name, err);
+    for (int k = 0; k < c->g->noutputs; k++) {
+        long bad = first_mismatch(got[k], c->ref[k], (size_t)c->nout_el[k], 1e-5f);
+        cr_assert_eq(bad, -1, "%s (tiled): output %d element %ld is %.9g, the reference %.9g",
+                     c->name, k, bad, bad >= 0 ? got[k][bad] : 0.0,
+                     bad >= 0 ? c->ref[k][bad] : 0.0);
+        free(got[k]);
+    }
 }
 
 static inline void tc_free(tcase *c)
@@ -185,6 +235,44 @@ static inline void tc_check_err(const tcase *c, const char *exe, const char *ext
 static inline void tc_check(const tcase *c, const char *exe, const char *extra)
 {
     tc_check_err(c, exe, extra, NULL);
+}
+
+/* The whole pipeline on a graph built in memory, for every shipped target
+ * (npu, mcu, vta): lowered, run by the tile interpreter, compiled to C
+ * (weights embedded on npu and vta, in a side file on mcu) by gcc and clang
+ * under TC_STRICT without -lm, run; every output matches the reference
+ * within 1e-5. build() makes a fresh graph per target. */
+static inline void tc_pipeline(graph *(*build)(void), const char *name, float lo, float hi)
+{
+    static const char *const tgts[] = {"npu", "mcu", "vta"};
+    tcase cs[3];
+    strbuf mk = {0};
+    for (int i = 0; i < 3; i++) {
+        tc_graph_in(&cs[i], build(), name, tgts[i], i ? cs[0].dir : NULL, lo, hi);
+        tc_check_tiled(&cs[i]);
+        tc_emit(&cs[i], i == 1, NULL);
+        for (int k = 0; k < 2; k++) {
+            char exe[96], src[96];
+            snprintf(exe, sizeof exe, "%s_%s", cs[i].name, k ? "clang" : "gcc");
+            snprintf(src, sizeof src, "%s.c", cs[i].name);
+            tc_rule(&mk, &cs[i], exe, k ? "clang" : "gcc", TC_STRICT, src);
+        }
+    }
+    tc_make(cs[0].dir, mk.s);
+    sb_free(&mk);
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 2; k++) {
+            char exe[96], extra[160] = "";
+            snprintf(exe, sizeof exe, "%s_%s", cs[i].name, k ? "clang" : "gcc");
+            if (i == 1)
+                snprintf(extra, sizeof extra, "--weights %s.bin", cs[i].name);
+            tc_check(&cs[i], exe, extra[0] ? extra : NULL);
+        }
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", cs[0].dir);
+    cr_assert_eq(run_cmd(cmd, NULL, NULL), 0);
+    for (int i = 0; i < 3; i++)
+        tc_free(&cs[i]);
 }
 
 #endif

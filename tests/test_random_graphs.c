@@ -104,7 +104,13 @@ static void nv_unary(nv_node *c)
         lo = c->nin > 1 && c->in[1].v ? c->in[1].v[0] : lo;
         hi = c->nin > 2 && c->in[2].v ? c->in[2].v[0] : hi;
     }
-    double alpha = attr_float(c->n, "alpha", 0.01f);
+    /* alpha's default is the spec's for each op */
+    float alpha0 = c->n->op == OP_LEAKYRELU ? 0.01f : c->n->op == OP_ELU ? 1.0f : 0.2f;
+    if (c->n->op == OP_SELU)
+        alpha0 = 1.67326319217681884765625f;
+    double alpha = attr_float(c->n, "alpha", alpha0);
+    double gamma = attr_float(c->n, "gamma", 1.05070102214813232421875f);
+    double beta = attr_float(c->n, "beta", 0.5f);
     for (int64_t i = 0, n = count(x->rank, x->dims); i < n; i++) {
         double v = x->v[i];
         switch (c->n->op) {
@@ -112,6 +118,18 @@ static void nv_unary(nv_node *c)
         case OP_LEAKYRELU: v = v >= 0 ? v : alpha * v; break;
         case OP_SIGMOID: v = 1.0 / (1.0 + exp(-v)); break;
         case OP_CLIP: v = v < lo ? lo : v > hi ? hi : v; break;
+        case OP_TANH: v = tanh(v); break;
+        case OP_EXP: v = exp(v); break;
+        case OP_LOG: v = log(v); break;
+        case OP_NEG: v = -v; break;
+        case OP_ABS: v = fabs(v); break;
+        case OP_SQRT: v = sqrt(v); break;
+        case OP_ELU: v = v >= 0 ? v : alpha * (exp(v) - 1); break;
+        case OP_SELU: v = v > 0 ? gamma * v : gamma * (alpha * exp(v) - alpha); break;
+        case OP_HARDSIGMOID: v = fmax(0, fmin(1, alpha * v + beta)); break;
+        case OP_HARDSWISH: v = v * fmax(0, fmin(1, v / 6 + 0.5)); break;
+        case OP_SOFTPLUS: v = log(exp(v) + 1); break;
+        case OP_SOFTSIGN: v = v / (1 + fabs(v)); break;
         default: break; /* Identity, Dropout, Flatten, Reshape: the data as it is */
         }
         c->out.v[i] = v;
@@ -376,7 +394,13 @@ static void (*const nv_ops[OP_COUNT])(nv_node *) = {
     [OP_FLATTEN] = nv_unary,      [OP_RESHAPE] = nv_unary,
     [OP_GEMM] = nv_gemm,          [OP_MATMUL] = nv_matmul,
     [OP_SOFTMAX] = nv_softmax,    [OP_IDENTITY] = nv_unary,
-    [OP_DROPOUT] = nv_unary,
+    [OP_DROPOUT] = nv_unary,      [OP_TANH] = nv_unary,
+    [OP_EXP] = nv_unary,          [OP_LOG] = nv_unary,
+    [OP_NEG] = nv_unary,          [OP_ABS] = nv_unary,
+    [OP_SQRT] = nv_unary,         [OP_ELU] = nv_unary,
+    [OP_SELU] = nv_unary,         [OP_HARDSIGMOID] = nv_unary,
+    [OP_HARDSWISH] = nv_unary,    [OP_SOFTPLUS] = nv_unary,
+    [OP_SOFTSIGN] = nv_unary,
 };
 
 /* Evaluates the checked graph g on inputs; returns each graph output as a

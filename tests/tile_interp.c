@@ -199,25 +199,10 @@ static float epilogue(ctx *c, float v, const int64_t *x, int rank)
     const group_params *pa = &c->gr->par;
     for (int k = 0; k < pa->nepi; k++) {
         const epi_step *s = &pa->epi[k];
-        float t;
-        switch (s->kind) {
-        case EPI_RELU:
-            v = v < 0 ? 0.0f : v;
-            break;
-        case EPI_LEAKYRELU:
-            v = v < 0 ? s->a * v : v;
-            break;
-        case EPI_CLIP:
-            t = v < s->a ? s->a : v;
-            v = t > s->b ? s->b : t;
-            break;
-        case EPI_SIGMOID:
-            v = 1.0f / (1.0f + expf(-v));
-            break;
-        case EPI_ADD:
+        if (s->kind == EPI_ACT)
+            v = act_of(s->act)->fn(v, s->a, s->b);
+        else
             v = v + bcast_read(c->p, buf_of(c, c->gr->ops[s->op].out), x, rank);
-            break;
-        }
     }
     return v;
 }
@@ -461,17 +446,10 @@ static int gemm_compute(ctx *c, const prog_op *o, const region *r)
 
 static float eltwise_one(const group_params *pa, float a, float b, float sc, float sh)
 {
-    float t;
+    const act_desc *d = act_of(pa->op);
+    if (d)
+        return d->fn(a, pa->p0, pa->p1);
     switch (pa->op) {
-    case OP_RELU:
-        return a < 0 ? 0.0f : a;
-    case OP_LEAKYRELU:
-        return a < 0 ? pa->p0 * a : a;
-    case OP_SIGMOID:
-        return 1.0f / (1.0f + expf(-a));
-    case OP_CLIP:
-        t = a < pa->p0 ? pa->p0 : a;
-        return t > pa->p1 ? pa->p1 : t;
     case OP_ADD:
         return a + b;
     case OP_MUL:
