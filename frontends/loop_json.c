@@ -6,8 +6,8 @@
  * edges, pools, buffers - so a reference can be checked when it is read and
  * the message can say which entry and field is at fault:
  *     loop.json: edges[4] (mul1 -> add9): to: no op named "add9"
- * Syntax errors carry FILE:LINE:COLUMN, computed from the position where
- * cJSON stopped. Cycle-count limits are left to sched_check, whose messages
+ * Syntax errors carry FILE:LINE:COLUMN and the reason (json_parse).
+ * Cycle-count limits are left to sched_check, whose messages
  * name the op or edge. */
 #include "loop_json.h"
 
@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "json_syntax.h"
 
 /* ---- a string -> index map (open addressing, FNV-1a) ---- */
 
@@ -354,50 +356,18 @@ static int read_section(reader *rd, const cJSON *root, const char *key, int requ
     return st;
 }
 
-/* "FILE:LINE:COLUMN: JSON syntax error near '...'" from cJSON's stop. */
-static int syntax_error(const char *text, size_t len, const char *end, const char *fname,
-                        nnp_err *e)
-{
-    size_t pos = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-    int line = 1, col = 1;
-    for (size_t i = 0; i < pos; i++) {
-        if (text[i] == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
-    if (pos >= len)
-        return err_set(e, NNP_INVALID, "%s:%d:%d: JSON syntax error: unexpected end of input",
-                       fname, line, col);
-    char near[24];
-    size_t k = 0;
-    for (size_t i = pos; i < len && k < 16 && text[i] != '\n'; i++)
-        near[k++] = text[i];
-    near[k] = 0;
-    return err_set(e, NNP_INVALID, "%s:%d:%d: JSON syntax error near '%s'", fname, line, col, near);
-}
-
 int loop_json_parse(const char *text, size_t len, const char *fname, sched_problem *p,
                     nnp_err *e)
 {
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!root)
-        return syntax_error(text, len, end, fname, e);
-    /* Trailing text after the value (whitespace aside) is an error too. */
-    while (end && end < text + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
-        end++;
-    if (end && end < text + len && *end) {
-        cJSON_Delete(root);
-        return syntax_error(text, len, end, fname, e);
-    }
+    cJSON *root;
+    int st = json_parse(fname, text, len, &root, e);
+    if (st)
+        return st;
     reader rd = {.fname = fname, .p = p, .e = e};
     static const char *const fields[] = {"name", "comment", "resources", "ops", "edges",
                                          "pools", "buffers", NULL};
     snprintf(rd.at, sizeof rd.at, "top level");
-    int st = check_fields(&rd, root, fields);
+    st = check_fields(&rd, root, fields);
     if (!st)
         st = read_section(&rd, root, "resources", 0, read_resource, &rd.res);
     if (!st)

@@ -6,9 +6,8 @@
  * string ("node 'c1' (Conv): attribute 'pads'") so a message names the
  * exact place at fault, since cJSON keeps no positions after parsing.
  *
- * For syntax errors cJSON reports only a rough position, so when it fails
- * json_syntax.c scans the text again for the exact byte and the reason;
- * line and column are computed from that offset. */
+ * Syntax errors are found before cJSON runs, with line, column and reason
+ * (json_parse in ir/json_syntax.h). */
 #include "onnx_json.h"
 
 #include <cjson/cJSON.h>
@@ -683,69 +682,20 @@ static int read_model(jreader *r, const cJSON *root, onnx_model_desc *m)
 
 /* ---- syntax ---------------------------------------------------------------------- */
 
-static void line_col(const char *text, size_t pos, int *line, long *col)
-{
-    *line = 1;
-    size_t start = 0;
-    for (size_t i = 0; i < pos; i++)
-        if (text[i] == '\n') {
-            ++*line;
-            start = i + 1;
-        }
-    *col = (long)(pos - start) + 1;
-}
-
-static int syntax_error(const char *text, size_t pos, const char *fname, const char *what,
-                        nnp_err *e)
-{
-    int line;
-    long col;
-    line_col(text, pos, &line, &col);
-    return err_set(e, NNP_INVALID, "%s:%d:%ld: %s", fname, line, col, what);
-}
-
-static size_t skip_blank(const char *s, size_t i, size_t len)
-{
-    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* Parses text into a cJSON object tree. json_syntax checks the text first:
- * it is strict RFC 8259 where cJSON is lenient (cJSON takes "1." and raw
- * tabs in strings, protobuf's parser does not) and it names the first bad
- * byte. cJSON then builds the tree from a NUL-terminated copy; should it
- * still refuse (an escape it does not take, or no memory), its own
- * position is reported. */
+/* The model's JSON tree (see json_syntax.h); the top level must be an
+ * object. */
 static int parse_json(const char *text, size_t len, const char *fname, cJSON **out, nnp_err *e)
 {
-    const char *nul = memchr(text, 0, len);
-    if (nul)
-        return syntax_error(text, (size_t)(nul - text), fname, "NUL byte in the text", e);
-    size_t first = skip_blank(text, 0, len), pos;
-    const char *why;
-    if (first == len)
-        return err_set(e, NNP_INVALID, "%s: empty file", fname);
-    if (json_syntax_error(text, len, &pos, &why))
-        return syntax_error(text, pos, fname, why, e);
-    if (text[first] != '{')
-        return syntax_error(text, first, fname,
-                            "the top level must be a JSON object (an ONNX ModelProto)", e);
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return err_set(e, NNP_NOMEM, "%s: out of memory", fname);
-    memcpy(copy, text, len);
-    copy[len] = 0;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 0);
-    pos = end ? (size_t)(end - copy) : 0;
-    free(copy);
-    if (!root)
-        return syntax_error(text, pos < len ? pos : len, fname,
-                            "cJSON cannot parse the text here (an escape it refuses, or no memory)",
-                            e);
-    *out = root;
-    return NNP_OK;
+    int rc = json_parse(fname, text, len, out, e);
+    if (rc || cJSON_IsObject(*out))
+        return rc;
+    cJSON_Delete(*out);
+    *out = NULL;
+    size_t first = 0;
+    while (strchr(" \t\n\r", text[first]))
+        first++;
+    return json_error_at(fname, text, first,
+                         "the top level must be a JSON object (an ONNX ModelProto)", e);
 }
 
 int onnx_json_parse_ex(const char *text, size_t len, const char *fname, const char *model_dir,

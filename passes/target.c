@@ -5,10 +5,10 @@
  * message names it ("npu.json: units[2].throughput: must be > 0"). Unknown
  * fields are rejected rather than ignored: a misspelt "thruput" would
  * otherwise silently leave a required value missing or a default in place.
- * Syntax errors are reported as LABEL:LINE:COL with the reason, found by the
- * model reader's scanner (json_syntax.h) once cJSON has refused the text:
- * cJSON says only roughly where, and a file nested deeper than its limit
- * would otherwise be plain "invalid JSON".
+ * Syntax errors are reported as LABEL:LINE:COL with the reason, found by
+ * the JSON scanner the model reader uses too (ir/json_syntax.h) once cJSON
+ * has refused the text: cJSON says only roughly where, and a file nested
+ * deeper than its limit would otherwise be plain "invalid JSON".
  *
  * Unit roles (which unit a load, a store, a MAC-heavy or an elementwise op
  * runs on) are resolved once here, with fallbacks, so the lowering pass
@@ -396,68 +396,20 @@ static int parse_root(const reader *r, const cJSON *root, target *t)
     return NNP_OK;
 }
 
-/* 1-based line and column of offset off in text. */
-static void line_col(const char *text, size_t off, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
-static int syntax_error(const char *label, const char *text, size_t len, const char *at,
-                        const char *what, nnp_err *e)
-{
-    size_t off = at && at >= text && at <= text + len ? (size_t)(at - text) : len;
-    int line, col;
-    line_col(text, off, &line, &col);
-    return err_set(e, NNP_INVALID, "%s:%d:%d: %s", label, line, col, what);
-}
-
-/* cJSON refused the text (its error position is cjson_at): the scanner
- * names the first offending byte and why, e.g. "nesting is deeper than 1000
- * levels". Should the scanner find nothing wrong (an escape only cJSON
- * refuses, or no memory), cJSON's position is all there is. */
-static int invalid_json(const char *label, const char *text, size_t len, const char *cjson_at,
-                        nnp_err *e)
-{
-    size_t pos;
-    const char *why;
-    if (json_syntax_error(text, len, &pos, &why) == 0)
-        return syntax_error(label, text, len, cjson_at, "invalid JSON", e);
-    char what[160];
-    snprintf(what, sizeof what, "invalid JSON: %s", why);
-    return syntax_error(label, text, len, text + pos, what, e);
-}
-
 int target_parse(const char *text, size_t len, const char *label, target **out, nnp_err *e)
 {
     *out = NULL;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!root)
-        return invalid_json(label, text, len, end, e);
-    size_t off = (size_t)(end - text);
-    while (off < len && strchr(" \t\r\n", text[off]))
-        off++;
-    if (off < len && text[off]) {
-        cJSON_Delete(root);
-        return syntax_error(label, text, len, text + off, "unexpected text after the JSON value",
-                            e);
-    }
+    cJSON *root;
+    int rc = json_parse(label, text, len, &root, e);
+    if (rc)
+        return rc;
     target *t = xcalloc(1, sizeof *t);
     if (!t) {
         cJSON_Delete(root);
         return err_set(e, NNP_NOMEM, "out of memory reading %s", label);
     }
     reader r = {label, e};
-    int rc = parse_root(&r, root, t);
+    rc = parse_root(&r, root, t);
     cJSON_Delete(root);
     if (rc) {
         target_free(t);

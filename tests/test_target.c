@@ -191,10 +191,10 @@ Test(target, bad_json_reports_file_line_and_column)
     target *t;
     cr_assert_eq(target_parse(text, strlen(text), "bad.json", &t, &e), NNP_INVALID);
     /* The second ',' of line 3, where a key should start. */
-    cr_assert_str_eq(e.msg, "bad.json:3:20: invalid JSON: expected a string (an object key)");
+    cr_assert_str_eq(e.msg, "bad.json:3:20: expected a string (an object key)");
     const char *trailing = "{\"name\": \"t\"} x";
     cr_assert_eq(target_parse(trailing, strlen(trailing), "b.json", &t, &e), NNP_INVALID);
-    cr_assert_str_eq(e.msg, "b.json:1:15: unexpected text after the JSON value");
+    cr_assert_str_eq(e.msg, "b.json:1:15: unexpected text after the end of the JSON value");
 }
 
 /* Writes {"units": [[...]]} to a file, the brackets `depth` deep, and
@@ -225,11 +225,11 @@ static int load_nested(int depth, char *path, size_t pathlen, char **msg)
 Test(target, a_file_nested_deeper_than_1000_levels_is_named_with_the_depth_and_position)
 {
     /* The object is level 1, so 1000 brackets make 1001 levels: the
-     * model reader's limit (json_syntax.h, the same as cJSON's) is passed
+     * model reader's limit (ir/json_syntax.h, the same as cJSON's) is passed
      * at the 1000th '[', column 12 + 999 of line 2. */
     char path[256], want[512], *msg;
     cr_assert_eq(load_nested(1000, path, sizeof path, &msg), NNP_INVALID);
-    snprintf(want, sizeof want, "%s:2:1011: invalid JSON: nesting is deeper than 1000 levels",
+    snprintf(want, sizeof want, "%s:2:1011: nesting is deeper than 1000 levels",
              path);
     cr_assert_str_eq(msg, want);
     free(msg);

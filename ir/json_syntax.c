@@ -1,5 +1,6 @@
 /* A validating JSON scanner: one function per grammar rule of RFC 8259,
- * each advancing j->pos or stopping at the first error. */
+ * each advancing j->pos or stopping at the first error; and the parse
+ * every JSON reader goes through (the scanner, then cJSON). */
 #include "json_syntax.h"
 
 #include <string.h>
@@ -198,4 +199,41 @@ int json_syntax_error(const char *text, size_t len, size_t *pos, const char **wh
     *pos = j.pos;
     *why = j.why;
     return rc;
+}
+
+int json_error_at(const char *label, const char *text, size_t pos, const char *what, nnp_err *e)
+{
+    int line = 1;
+    size_t start = 0;
+    for (size_t i = 0; i < pos; i++)
+        if (text[i] == '\n') {
+            line++;
+            start = i + 1;
+        }
+    return err_set(e, NNP_INVALID, "%s:%d:%zu: %s", label, line, pos - start + 1, what);
+}
+
+int json_parse(const char *label, const char *text, size_t len, cJSON **out, nnp_err *e)
+{
+    *out = NULL;
+    const char *nul = memchr(text, 0, len);
+    if (nul)
+        return json_error_at(label, text, (size_t)(nul - text), "NUL byte in the text", e);
+    size_t pos = 0;
+    while (pos < len && strchr(" \t\n\r", text[pos]))
+        pos++;
+    if (pos == len)
+        return err_set(e, NNP_INVALID, "%s: empty file", label);
+    const char *why;
+    if (json_syntax_error(text, len, &pos, &why))
+        return json_error_at(label, text, pos, why, e);
+    const char *end = NULL;
+    *out = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    pos = end && end >= text && end <= text + len ? (size_t)(end - text) : len;
+    if (!*out)
+        return json_error_at(label, text, pos,
+                             "cJSON cannot parse the text here (an escape it refuses, or no "
+                             "memory)",
+                             e);
+    return NNP_OK;
 }
