@@ -10,7 +10,8 @@
  *    rotating buffers (plan_modulo.c), consecutive loops overlapping where
  *    the data, the units and the memory allow, then expanded into instances.
  * The unrolled DAG (plan_unroll.c) is also what plan_verify checks every
- * plan against with verify.c, whichever scheduler made it. */
+ * plan against with verify.c, whichever scheduler made it; plan_memory.c
+ * keeps the modulo placer's timelines of bytes live per pool. */
 #ifndef NNPIPE_PLAN_H
 #define NNPIPE_PLAN_H
 
@@ -128,6 +129,27 @@ int plan_dag(const plan *pl, unrolled *u, nnp_err *e);
  * a split reduction refills its accumulator once per reduction sweep,
  * anything else once per active tile. */
 int64_t plan_buffer_period(const prog_group *gr, int b);
+
+/* ---- plan_memory.c: bytes live in one pool over time ---- */
+
+typedef struct mem_line {
+    struct mem_node *n;
+    size_t len, cap;
+    int root;
+    uint32_t seed;
+} mem_line; /* zero-initialised: empty */
+
+/* Adds delta bytes live from cycle t on (negative: freed at t). -1 when
+ * out of memory. */
+int mem_line_add(mem_line *m, int64_t t, int64_t delta);
+/* The most bytes live at any cycle of [lo, hi) (hi = INT64_MAX: from lo on). */
+int64_t mem_line_peak(const mem_line *m, int64_t lo, int64_t hi);
+/* The earliest cycle s' in [s, hi] such that at most limit bytes are live
+ * at every cycle of [s', hi) — where a buffer of capacity - limit bytes
+ * allocated at s' fits up to hi. hi = INT64_MAX: -1 if there is none;
+ * otherwise hi when only the empty range fits. -1 when limit < 0. */
+int64_t mem_line_fit(const mem_line *m, int64_t s, int64_t hi, int64_t limit);
+void mem_line_free(mem_line *m);
 
 /* ---- plan_modulo.c ---- */
 /* Fills pl->loops and the starts of pl->insts (laid out as u says). */
