@@ -43,12 +43,13 @@ typedef struct plan_loop {
                                     segment of tiles that reuses its data */
     int64_t *offset;             /* per body op: start within an iteration (kernel ops) */
     int *order;                  /* body ops by offset: the kernel's issue order */
-    int64_t *tile_base;          /* per tile: the cycle its iteration is anchored at. Kernel
-                                    op o of tile t starts at tile_base[t] + offset[o], or
-                                    earlier when the tile's exact costs are below the worst
-                                    case the offsets assume (ragged edge tiles). Full tiles
-                                    follow each other II apart in steady state. */
-    int64_t start, end;          /* cycles the loop spans, preamble included */
+    int64_t *tile_base;          /* per tile: the cycle its iteration is anchored at, at
+                                    least II after the previous tile's. Kernel op o of
+                                    tile t starts at tile_base[t] + offset[o], or earlier
+                                    where the tile's exact costs (a ragged edge tile), its
+                                    unit and memory allow. */
+    int64_t start, end;          /* cycles the loop spans: its first instance's start to
+                                    its last one's end, outside-kernel loads included */
     char why[256];               /* why II > MII or copies were cut; "" if neither */
 } plan_loop;
 

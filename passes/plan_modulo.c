@@ -14,14 +14,33 @@
  *    the buffer that frees the most bytes, the buffer-reuse recurrences
  *    (with c copies, generation i+c waits for the readers of generation i)
  *    are added, and the loop is scheduled again: buffers trade against II.
- * Placing loops: a loop starts at the earliest cycle where its working set
- * fits beside the loops still running. Each segment's tiles then run II
- * apart, tile t's kernel ops at base(t) + offset, with the segment's base
- * the earliest cycle where its loads have their producer tiles stored, its
- * outside-kernel loads are done, it trails the previous tile by at least II
- * and no unit instance is double-booked. Delaying a whole segment keeps
- * every dependence of the modulo schedule (they all point forward in
- * iterations); unit conflicts across the gap are checked explicitly. */
+ * Placing loops, one after another in program order, on a timeline of
+ * unit instances and of memory:
+ *  - A tile is anchored at a base: kernel op o of tile t is booked at
+ *    base(t) + offset(o). Bases follow each other at least II apart, so
+ *    the anchors keep every dependence of the modulo schedule (they point
+ *    forward in iterations) and every rotating copy's reuse; a tile is
+ *    delayed as a whole until its inputs from other loops and outside ops
+ *    are ready, every anchor finds its unit instance free and every buffer
+ *    it allocates fits.
+ *  - Ops are placed in the order the kernel issues them (iteration k runs
+ *    stage s of tile k - s, by offset mod II): each at its anchor, or
+ *    earlier where exact costs allow - a ragged edge tile computes less
+ *    than the worst case the offsets assume, a load of data ready long
+ *    before - provided its unit instance is free, stays free for the
+ *    tiles not anchored yet (their anchors, II apart, are projected), and
+ *    its buffer fits. Ops booked and not yet placed keep their anchors'
+ *    slots, so an op never takes the slot of one issued after it.
+ *  - Memory is counted per generation of each buffer, as the verifier and
+ *    the list scheduler count it: allocated at its producer's start, freed
+ *    at the end of its last reader (plan_memory.c keeps the timeline per
+ *    pool). A generation whose readers are not booked yet is claimed with
+ *    no end. A loop still starts only where its whole working set fits
+ *    beside those of the loops running then.
+ *  - Outside-kernel loads are placed at their segment's start, as early as
+ *    their unit, data, rotating copy and memory allow (often under an
+ *    earlier loop), and raise the segment's base.
+ * The plan's loop start and end span every instance of the loop. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +245,20 @@ typedef struct placer {
     lane *lanes;     /* lanes[first_lane[unit] + instance] */
     int *first_lane;
     int *in_first, *in_edges; /* edges into instance v: in_edges[in_first[v] .. in_first[v+1]) */
+    /* Memory, generation by generation (the instance DAG's buffers, as the
+     * verifier counts them): a generation is claimed from its producer's
+     * start, with no end while a reader has no start yet, then up to the
+     * latest end of its producer and readers, which moves earlier as they
+     * are placed earlier than their anchors. */
+    mem_line *mem;   /* per pool of u->sp */
+    int *gen_of;     /* per instance: the generation it allocates, or -1 */
+    int *rd_first, *rd_gen; /* generations instance v reads: rd_gen[rd_first[v] .. rd_first[v+1]) */
+    int *unbooked;   /* per generation: its producer and readers without a start yet */
+    int64_t *gen_end; /* per generation: where the timeline frees it, -1 while open */
+    char *booked;    /* per instance: it has a start (an anchor, or placed) */
+    int *op_inst;    /* per body op of the loop being placed: its unit instance */
+    int *slot;       /* scratch: the ops of one kernel iteration */
+    int64_t anchored; /* the loop's last tile with a base */
 } placer;
 
 static lane *lane_of(placer *pc, int unit, int instance)
@@ -314,26 +347,101 @@ static int64_t cross_ready(const placer *pc, int g, int op, int64_t t)
     return ready;
 }
 
-/* The earliest cycle >= t0 at which loop g's working set fits beside the
- * loops placed before it that are still running. */
-static int64_t memory_start(const placer *pc, int g, int64_t t0)
+/* ---- memory ---- */
+
+/* The earliest cycle in [s, hi] from which the generation instance i
+ * allocates (if any) fits up to hi beside everything claimed (hi =
+ * INT64_MAX: for good); -1 if it never fits, not even once everything
+ * with an end has ended. */
+static int64_t mem_ready(const placer *pc, int64_t i, int64_t s, int64_t hi)
 {
-    const plan *pl = pc->pl;
-    for (;;) {
-        int64_t ws[POOL_COUNT], next = -1;
-        memcpy(ws, pl->loops[g].working_set, sizeof ws);
-        for (int h = 0; h < g; h++)
-            if (pl->loops[h].trips > 0 && pl->loops[h].end > t0) {
-                for (int k = 0; k < POOL_COUNT; k++)
-                    ws[k] += pl->loops[h].working_set[k];
-                if (next < 0 || pl->loops[h].end < next)
-                    next = pl->loops[h].end;
-            }
-        if (next < 0 || overflow(pc->p, ws) < 0)
-            return t0;
-        t0 = next;
-    }
+    int k = pc->gen_of[i];
+    if (k < 0 || pc->u->sp.buffers[k].bytes == 0)
+        return s;
+    const sched_buffer *b = &pc->u->sp.buffers[k];
+    const mem_line *m = &pc->mem[b->pool];
+    int64_t limit = pc->u->sp.pools[b->pool].capacity - b->bytes;
+    if (mem_line_peak(m, INT64_MAX - 1, INT64_MAX) > limit)
+        return -1;
+    return mem_line_fit(m, s, hi, limit);
 }
+
+/* Claims (sign 1) or withdraws (sign -1) from cycle at the generation
+ * instance i allocates, if any. */
+static int claim(placer *pc, int64_t i, int64_t at, int sign)
+{
+    int k = pc->gen_of[i];
+    if (k < 0 || pc->u->sp.buffers[k].bytes == 0)
+        return 0;
+    const sched_buffer *b = &pc->u->sp.buffers[k];
+    return mem_line_add(&pc->mem[b->pool], at, sign * b->bytes);
+}
+
+/* Generation k's producer and readers all have a start (booked at their
+ * anchors or placed): it ends at the latest of their ends, which only
+ * moves earlier as ops are placed earlier than their anchors. */
+static int bound_gen(placer *pc, int k)
+{
+    const sched_buffer *b = &pc->u->sp.buffers[k];
+    int64_t end = pc->pl->insts[b->producer].end;
+    for (int r = 0; r < b->nreaders; r++)
+        end = max64(end, pc->pl->insts[b->readers[r]].end);
+    if (!b->bytes || end == pc->gen_end[k])
+        return 0;
+    mem_line *m = &pc->mem[b->pool];
+    if (pc->gen_end[k] >= 0 && mem_line_add(m, pc->gen_end[k], b->bytes))
+        return -1;
+    pc->gen_end[k] = end;
+    return mem_line_add(m, end, -b->bytes);
+}
+
+/* Instance i got a start (booked) or a new one (placed earlier): bounds
+ * or re-bounds the generations it allocates or reads. */
+static int gens_of_inst(placer *pc, int64_t i, int booking)
+{
+    int k = pc->gen_of[i];
+    if (booking)
+        pc->booked[i] = 1;
+    if (k >= 0 && (booking ? --pc->unbooked[k] == 0 : pc->gen_end[k] >= 0) && bound_gen(pc, k))
+        return -1;
+    for (int r = pc->rd_first[i]; r < pc->rd_first[i + 1]; r++) {
+        k = pc->rd_gen[r];
+        if ((booking ? --pc->unbooked[k] == 0 : pc->gen_end[k] >= 0) && bound_gen(pc, k))
+            return -1;
+    }
+    return 0;
+}
+
+/* Where the generation that instance i (kernel op o of tile t) allocates
+ * ends if tile t is booked at base: the latest end of its readers, booked
+ * or in tile t; INT64_MAX while a reader in a later tile has no start. */
+static int64_t booked_end(const placer *pc, int g, int64_t t, int64_t base, int64_t i)
+{
+    int k = pc->gen_of[i];
+    if (k < 0)
+        return INT64_MAX;
+    const sched_buffer *b = &pc->u->sp.buffers[k];
+    const plan_loop *lp = &pc->pl->loops[g];
+    int64_t end = base + lp->offset[pc->u->op[i]] + pc->u->sp.ops[i].latency;
+    for (int r = 0; r < b->nreaders; r++) {
+        int64_t v = b->readers[r];
+        if (pc->booked[v])
+            end = max64(end, pc->pl->insts[v].end);
+        else if (pc->u->group[v] == g && pc->u->tile[v] == t && lp->in_loop[pc->u->op[v]])
+            end = max64(end, base + lp->offset[pc->u->op[v]] + pc->u->sp.ops[v].latency);
+        else
+            return INT64_MAX;
+    }
+    return end;
+}
+
+static int out_of_memory(const placer *pc, int g, int o, nnp_err *e)
+{
+    return err_set(e, NNP_INTERNAL, "%s: no cycle where the buffer of %s fits in local memory "
+                   "(a bug in the modulo placer)", pc->p->groups[g].name, pc->p->groups[g].ops[o].name);
+}
+
+/* ---- ops and tiles ---- */
 
 static void set_inst(placer *pc, int64_t i, int64_t start, int instance, int stage)
 {
@@ -345,11 +453,15 @@ static void set_inst(placer *pc, int64_t i, int64_t start, int instance, int sta
     in->stage = stage;
 }
 
-static int occupy(placer *pc, int64_t i)
+/* Books instance i's unit and claims its memory from its start. */
+static int commit(placer *pc, int64_t i)
 {
     const plan_inst *in = &pc->pl->insts[i];
-    return lane_insert(lane_of(pc, in->unit, in->instance), in->start,
-                       in->start + max64(in->busy, 1));
+    if (lane_insert(lane_of(pc, in->unit, in->instance), in->start,
+                    in->start + max64(in->busy, 1)) ||
+        claim(pc, i, in->start, 1))
+        return -1;
+    return 0;
 }
 
 /* When the rotating copy that op o (a buffer's producer) overwrites at tile
@@ -371,47 +483,36 @@ static int64_t copy_free(const placer *pc, int g, int o, int64_t t)
     return ready;
 }
 
-/* Places the outside-kernel ops active at tile a; returns the earliest base
- * their readers allow for the segment starting there. */
-static int64_t place_outside(placer *pc, int g, int64_t a, int64_t t0, int64_t *first, int *fail)
+/* Places the outside-kernel ops active at tile a, each at the earliest
+ * cycle its unit, data, rotating copy and memory allow; *base is raised
+ * to the earliest base their readers allow for the segment starting
+ * there. */
+static int place_outside(placer *pc, int g, int64_t a, int64_t t0, int64_t *base, nnp_err *e)
 {
     const prog_group *gr = &pc->p->groups[g];
     const plan_loop *lp = &pc->pl->loops[g];
-    int64_t base = 0;
     for (int o = 0; o < gr->nops; o++) {
         int64_t i = pc->u->at[g][a * gr->nops + o];
         if (lp->in_loop[o] || i < 0)
             continue;
         int inst = 0;
-        int64_t ready = max64(t0, max64(cross_ready(pc, g, o, a), copy_free(pc, g, o, a)));
-        int64_t s = earliest_free(pc, gr->ops[o].unit, ready, pc->u->sp.ops[i].occupancy, &inst);
+        int64_t s = max64(t0, max64(cross_ready(pc, g, o, a), copy_free(pc, g, o, a))), m;
+        for (;;) {
+            s = earliest_free(pc, gr->ops[o].unit, s, pc->u->sp.ops[i].occupancy, &inst);
+            if ((m = mem_ready(pc, i, s, INT64_MAX)) < 0)
+                return out_of_memory(pc, g, o, e);
+            if (m == s)
+                break;
+            s = m;
+        }
         set_inst(pc, i, s, inst, -1);
-        *first = min64(*first, s);
-        if (occupy(pc, i))
-            *fail = 1;
+        if (commit(pc, i) || gens_of_inst(pc, i, 1))
+            return err_set(e, NNP_NOMEM, "out of memory planning the program");
         for (int d = 0; d < gr->ndeps; d++)
             if (gr->deps[d].from == o && gr->deps[d].kind != DEP_WAR && lp->in_loop[gr->deps[d].to])
-                base = max64(base, pc->pl->insts[i].end - lp->offset[gr->deps[d].to]);
+                *base = max64(*base, pc->pl->insts[i].end - lp->offset[gr->deps[d].to]);
     }
-    return base;
-}
-
-/* The first conflict of tile t's kernel ops, based at base, with earlier
- * work: how far to move the tile, or 0. */
-static int64_t tile_conflict(placer *pc, int g, int64_t t, int64_t base)
-{
-    const prog_group *gr = &pc->p->groups[g];
-    const plan_loop *lp = &pc->pl->loops[g];
-    for (int o = 0; o < gr->nops; o++) {
-        int64_t i = pc->u->at[g][t * gr->nops + o];
-        if (i < 0 || !lp->in_loop[o])
-            continue;
-        int64_t x = base + lp->offset[o], y = x + max64(pc->u->sp.ops[i].occupancy, 1);
-        int64_t c = lane_conflict(lane_of(pc, gr->ops[o].unit, pc->pl->insts[i].instance), x, y);
-        if (c >= 0)
-            return c - x;
-    }
-    return 0;
+    return NNP_OK;
 }
 
 /* The earliest base for tile t's kernel ops that the exact costs of work
@@ -442,7 +543,8 @@ static int64_t tile_ready(placer *pc, int g, int64_t t)
     return base;
 }
 
-/* The earliest start of instance v as far as already placed work goes. */
+/* The earliest start of instance v as far as work with a start goes
+ * (placed, or booked at its anchor: it will start there or earlier). */
 static int64_t inst_ready(placer *pc, int g, int o, int64_t t, int64_t v)
 {
     const sched_problem *sp = &pc->u->sp;
@@ -454,72 +556,247 @@ static int64_t inst_ready(placer *pc, int g, int o, int64_t t, int64_t v)
     return max64(ready, copy_free(pc, g, o, t));
 }
 
-/* Anchors tile t at the earliest conflict-free base >= base, then lets
- * each kernel op start earlier than base + offset where the tile's exact
- * costs allow (a ragged edge tile computes less than the worst case the
- * offsets assume). Ops go in offset order, so their in-tile predecessors
- * are placed first; an op never moves later than its anchor, whose slot
- * stays free because earlier ops only move earlier. */
-static int place_tile(placer *pc, int g, int64_t t, int64_t base, int64_t t0)
+/* The end of the first reservation within [x, y) on op o's unit instance
+ * of a tile not anchored yet (the tiles after the last anchored one, based
+ * II apart as the kernel runs), or -1. An op moved earlier must not take
+ * it: that tile would have to move. */
+static int64_t future_conflict(const placer *pc, int g, int o, int64_t x, int64_t y)
 {
     const prog_group *gr = &pc->p->groups[g];
+    const plan_loop *lp = &pc->pl->loops[g];
+    int64_t last = pc->anchored, base = lp->tile_base[last];
+    for (int q = 0; q < gr->nops; q++) {
+        if (!lp->in_loop[q] || gr->ops[q].unit != gr->ops[o].unit || pc->op_inst[q] != pc->op_inst[o])
+            continue;
+        for (int64_t k = 1; last + k < gr->ntiles; k++) {
+            int64_t a = base + k * lp->ii + lp->offset[q], b = a + max64(gr->ops[q].busy, 1);
+            if (a >= y)
+                break;
+            if (b > x && prog_op_active(&gr->ops[q], last + k))
+                return b;
+        }
+    }
+    return -1;
+}
+
+/* Where kernel op o of tile t (instance i, anchored at `anchor`) may start
+ * earlier: the earliest cycle from t0 on where its inputs are ready (a
+ * ragged edge tile computes less than the worst case the offsets assume;
+ * an input loaded long before), its unit instance is free and stays free
+ * for the tiles not anchored yet, and its buffer fits; its anchor if there
+ * is none. Predecessors not placed yet count at their anchors. */
+static int64_t early_start(placer *pc, int g, int64_t t, int o, int64_t i, int64_t anchor,
+                           int64_t t0)
+{
+    int64_t busy = max64(pc->u->sp.ops[i].occupancy, 1), c;
+    const lane *ln = lane_of(pc, pc->p->groups[g].ops[o].unit, pc->pl->insts[i].instance);
+    int64_t s = max64(t0, inst_ready(pc, g, o, t, i));
+    while (s < anchor) {
+        if ((c = lane_conflict(ln, s, s + busy)) >= 0 ||
+            (c = future_conflict(pc, g, o, s, s + busy)) >= 0)
+            s = c;
+        else if ((c = mem_ready(pc, i, s, anchor)) != s)
+            s = c < 0 ? anchor : c;
+        else
+            break;
+    }
+    return min64(s, anchor);
+}
+
+/* Takes back the interval of l starting at a. */
+static int lane_remove(lane *l, int64_t a)
+{
+    size_t lo = 0, hi = l->n; /* first interval with lo >= a */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (l->lo[mid] >= a)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (lo == l->n || l->lo[lo] != a)
+        return -1;
+    memmove(l->lo + lo, l->lo + lo + 1, (l->n - lo - 1) * sizeof *l->lo);
+    memmove(l->hi + lo, l->hi + lo + 1, (l->n - lo - 1) * sizeof *l->hi);
+    l->n--;
+    return 0;
+}
+
+static int nomem(nnp_err *e)
+{
+    return err_set(e, NNP_NOMEM, "out of memory planning the program");
+}
+
+/* Books tile t's kernel ops at their anchors base + offset: each op's unit
+ * instance and, in offset order, its buffer from there. Returns 0, or how
+ * far the tile must move for the first op whose instance is taken or whose
+ * buffer does not fit there (with the ops booked so far taken back); -1 on
+ * an error. */
+static int64_t book_anchors(placer *pc, int g, int64_t t, int64_t base, nnp_err *e)
+{
+    const prog_group *gr = &pc->p->groups[g];
+    const plan_loop *lp = &pc->pl->loops[g];
+    int64_t shift = 0;
+    int k = 0;
+    for (; k < gr->nops; k++) {
+        int o = lp->order[k];
+        int64_t i = pc->u->at[g][t * gr->nops + o];
+        if (i < 0 || !lp->in_loop[o])
+            continue;
+        int64_t a = base + lp->offset[o], busy = max64(pc->u->sp.ops[i].occupancy, 1);
+        lane *ln = lane_of(pc, gr->ops[o].unit, pc->op_inst[o]);
+        int64_t c = lane_conflict(ln, a, a + busy);
+        if (c < 0 && (c = mem_ready(pc, i, a, booked_end(pc, g, t, base, i))) < 0)
+            return out_of_memory(pc, g, o, e), -1;
+        if (c > a) {
+            shift = c - a;
+            break;
+        }
+        set_inst(pc, i, a, pc->op_inst[o], (int)(lp->offset[o] / lp->ii));
+        if (lane_insert(ln, a, a + busy) || claim(pc, i, a, 1))
+            return nomem(e), -1;
+    }
+    for (int j = 0; shift && j < k; j++) { /* take back what was booked */
+        int o = lp->order[j];
+        int64_t i = pc->u->at[g][t * gr->nops + o];
+        if (i >= 0 && lp->in_loop[o] &&
+            (lane_remove(lane_of(pc, gr->ops[o].unit, pc->op_inst[o]), pc->pl->insts[i].start) ||
+             claim(pc, i, pc->pl->insts[i].start, -1)))
+            return nomem(e), -1;
+    }
+    for (int j = 0; !shift && j < gr->nops; j++) { /* booked: bound what can be */
+        int o = lp->order[j];
+        int64_t i = pc->u->at[g][t * gr->nops + o];
+        if (i >= 0 && lp->in_loop[o] && gens_of_inst(pc, i, 1))
+            return nomem(e), -1;
+    }
+    return shift;
+}
+
+/* Anchors tile t at the earliest base >= base that its inputs, the
+ * rotating copies it overwrites, its ops' unit instances and memory allow,
+ * and books it there. */
+static int anchor_tile(placer *pc, int g, int64_t t, int64_t base, nnp_err *e)
+{
     plan_loop *lp = &pc->pl->loops[g];
     base = max64(base, tile_ready(pc, g, t));
     /* Each shift clears one conflict; past a few, start after the earlier
      * loops instead of walking through them interval by interval. */
     int64_t shift;
-    for (int tries = 0; (shift = tile_conflict(pc, g, t, base)) > 0; tries++) {
+    for (int tries = 0; (shift = book_anchors(pc, g, t, base, e)) != 0; tries++) {
+        if (shift < 0)
+            return e->code;
         base += shift;
         if (tries == 64)
             for (int h = 0; h < g; h++)
                 base = max64(base, pc->pl->loops[h].end);
     }
     lp->tile_base[t] = base;
-    for (int k = 0; k < gr->nops; k++) {
-        int o = lp->order[k];
-        int64_t i = pc->u->at[g][t * gr->nops + o];
-        if (i < 0 || !lp->in_loop[o])
-            continue;
-        int64_t anchor = base + lp->offset[o], s = max64(t0, inst_ready(pc, g, o, t, i)), c;
-        const lane *ln = lane_of(pc, gr->ops[o].unit, pc->pl->insts[i].instance);
-        while (s < anchor && (c = lane_conflict(ln, s, s + max64(pc->u->sp.ops[i].occupancy, 1))) >= 0)
-            s = c;
-        set_inst(pc, i, min64(s, anchor), pc->pl->insts[i].instance, (int)(lp->offset[o] / lp->ii));
-        if (occupy(pc, i))
-            return -1;
-    }
-    return 0;
+    pc->anchored = t;
+    return NNP_OK;
 }
 
-static int place_loop(placer *pc, int g, int overlap, const modulo_result *mr)
+/* Places booked kernel op o of tile t for good: at its anchor or earlier
+ * (early_start), never later. */
+static int place_op(placer *pc, int g, int64_t t, int o, int64_t t0, nnp_err *e)
+{
+    const prog_group *gr = &pc->p->groups[g];
+    int64_t i = pc->u->at[g][t * gr->nops + o], anchor = pc->pl->insts[i].start;
+    lane *ln = lane_of(pc, gr->ops[o].unit, pc->pl->insts[i].instance);
+    if (lane_remove(ln, anchor) || claim(pc, i, anchor, -1))
+        return nomem(e);
+    int64_t s = early_start(pc, g, t, o, i, anchor, t0);
+    set_inst(pc, i, s, pc->pl->insts[i].instance, pc->pl->insts[i].stage);
+    return commit(pc, i) || gens_of_inst(pc, i, 0) ? nomem(e) : NNP_OK;
+}
+
+/* Kernel iteration k runs stage s of tile k - s: places those ops in the
+ * order the kernel issues them (by offset mod II, older tiles first). */
+static int place_slot(placer *pc, int g, int64_t k, int64_t t0, nnp_err *e)
+{
+    const prog_group *gr = &pc->p->groups[g];
+    const plan_loop *lp = &pc->pl->loops[g];
+    int n = 0, *ops = pc->slot;
+    for (int j = 0; j < gr->nops; j++) {
+        int o = lp->order[j];
+        int64_t t = k - lp->offset[o] / lp->ii;
+        if (!lp->in_loop[o] || t < 0 || t >= gr->ntiles || pc->u->at[g][t * gr->nops + o] < 0)
+            continue;
+        int at = n++; /* insertion sort: by offset mod II, then older tile, then offset order */
+        for (; at > 0; at--) {
+            int q = ops[at - 1];
+            int64_t rq = lp->offset[q] % lp->ii, ro = lp->offset[o] % lp->ii;
+            if (rq < ro || (rq == ro && lp->offset[q] >= lp->offset[o]))
+                break;
+            ops[at] = q;
+        }
+        ops[at] = o;
+    }
+    for (int j = 0; j < n; j++) {
+        int rc = place_op(pc, g, k - lp->offset[ops[j]] / lp->ii, ops[j], t0, e);
+        if (rc)
+            return rc;
+    }
+    return NNP_OK;
+}
+
+/* The earliest cycle >= t0 at which loop g's whole working set fits beside
+ * those of the loops placed before it that are still running. */
+static int64_t whole_sets_start(const placer *pc, int g, int64_t t0)
+{
+    const plan *pl = pc->pl;
+    for (;;) {
+        int64_t ws[POOL_COUNT], next = -1;
+        memcpy(ws, pl->loops[g].working_set, sizeof ws);
+        for (int h = 0; h < g; h++)
+            if (pl->loops[h].trips > 0 && pl->loops[h].end > t0) {
+                for (int k = 0; k < POOL_COUNT; k++)
+                    ws[k] += pl->loops[h].working_set[k];
+                if (next < 0 || pl->loops[h].end < next)
+                    next = pl->loops[h].end;
+            }
+        if (next < 0 || overflow(pc->p, ws) < 0)
+            return t0;
+        t0 = next;
+    }
+}
+
+/* Places loop g: kernel iteration by kernel iteration, a segment's
+ * outside-kernel loads first, then the new tile's anchors (at least II
+ * after the previous tile's), then the ops the iteration issues. */
+static int place_loop(placer *pc, int g, int overlap, const modulo_result *mr, nnp_err *e)
 {
     const prog_group *gr = &pc->p->groups[g];
     plan_loop *lp = &pc->pl->loops[g];
     int64_t t0 = 0;
     for (int h = 0; h < g && !overlap; h++)
         t0 = max64(t0, pc->pl->loops[h].end);
-    t0 = memory_start(pc, g, t0);
+    t0 = whole_sets_start(pc, g, t0);
     for (int o = 0; o < gr->nops; o++)
-        for (int64_t t = 0; t < gr->ntiles; t++) {
-            int64_t i = pc->u->at[g][t * gr->nops + o];
-            if (i >= 0 && lp->in_loop[o])
-                pc->pl->insts[i].instance = mr->instance[o] < 0 ? 0 : mr->instance[o];
+        pc->op_inst[o] = mr->instance[o] < 0 ? 0 : mr->instance[o];
+    int64_t base = t0;
+    for (int64_t k = 0; k < gr->ntiles + lp->stage_count - 1; k++) {
+        int rc = NNP_OK;
+        if (k < gr->ntiles) {
+            rc = place_outside(pc, g, k, t0, &base, e);
+            if (!rc)
+                rc = anchor_tile(pc, g, k, base, e);
+            base = lp->tile_base[k] + lp->ii;
         }
-    int64_t first = INT64_MAX, base = t0;
-    int fail = 0;
-    for (int64_t t = 0; t < gr->ntiles; t++) {
-        /* Tiles start in order; segment starts first issue their loads. */
-        base = max64(base, place_outside(pc, g, t, t0, &first, &fail));
-        if (fail || place_tile(pc, g, t, base, t0))
-            return -1;
-        base = lp->tile_base[t];
+        if (!rc)
+            rc = place_slot(pc, g, k, t0, e);
+        if (rc)
+            return rc;
     }
-    int64_t end = t0;
-    for (int64_t i = pc->u->first[g]; i < pc->u->first[g + 1]; i++)
-        end = max64(end, pc->pl->insts[i].end);
-    lp->start = min64(lp->tile_base[0], first);
-    lp->end = end;
-    return 0;
+    lp->start = INT64_MAX;
+    lp->end = t0;
+    for (int64_t i = pc->u->first[g]; i < pc->u->first[g + 1]; i++) {
+        lp->start = min64(lp->start, pc->pl->insts[i].start);
+        lp->end = max64(lp->end, pc->pl->insts[i].end);
+    }
+    if (lp->start == INT64_MAX)
+        lp->start = t0;
+    return NNP_OK;
 }
 
 static void placer_free(placer *pc)
@@ -531,10 +808,75 @@ static void placer_free(placer *pc)
             free(pc->lanes[k].hi);
         }
     }
+    for (int k = 0; pc->mem && k < pc->u->sp.npools; k++)
+        mem_line_free(&pc->mem[k]);
+    free(pc->mem);
     free(pc->lanes);
     free(pc->first_lane);
     free(pc->in_first);
     free(pc->in_edges);
+    free(pc->gen_of);
+    free(pc->rd_first);
+    free(pc->rd_gen);
+    free(pc->unbooked);
+    free(pc->gen_end);
+    free(pc->booked);
+    free(pc->op_inst);
+    free(pc->slot);
+}
+
+/* Edges into each instance, and the generations each instance allocates
+ * and reads. */
+static int placer_index(placer *pc)
+{
+    const unrolled *u = pc->u;
+    const sched_problem *sp = &u->sp;
+    int *fill = xcalloc((size_t)u->n + 1, sizeof(int));
+    int64_t nreads = 0;
+    for (int k = 0; k < sp->nbuffers; k++)
+        nreads += sp->buffers[k].nreaders;
+    pc->in_first = xcalloc((size_t)u->n + 2, sizeof(int));
+    pc->in_edges = xcalloc((size_t)sp->nedges + 1, sizeof(int));
+    pc->rd_first = xcalloc((size_t)u->n + 2, sizeof(int));
+    pc->rd_gen = xcalloc((size_t)nreads + 1, sizeof(int));
+    pc->gen_of = xcalloc((size_t)u->n + 1, sizeof(int));
+    pc->unbooked = xcalloc((size_t)sp->nbuffers + 1, sizeof(int));
+    pc->gen_end = xcalloc((size_t)sp->nbuffers + 1, sizeof(int64_t));
+    pc->booked = xcalloc((size_t)u->n + 1, 1);
+    pc->mem = xcalloc((size_t)sp->npools + 1, sizeof(mem_line));
+    if (!fill || !pc->in_first || !pc->in_edges || !pc->rd_first || !pc->rd_gen || !pc->gen_of ||
+        !pc->unbooked || !pc->gen_end || !pc->booked || !pc->mem || nreads > INT32_MAX) {
+        free(fill);
+        return -1;
+    }
+    for (int k = 0; k < sp->nedges; k++)
+        pc->in_first[sp->edges[k].to + 1]++;
+    for (int64_t v = 0; v < u->n; v++)
+        pc->in_first[v + 1] += pc->in_first[v];
+    for (int k = 0; k < sp->nedges; k++) {
+        int v = sp->edges[k].to;
+        pc->in_edges[pc->in_first[v] + fill[v]++] = k;
+    }
+    memset(fill, 0, ((size_t)u->n + 1) * sizeof(int));
+    for (int64_t v = 0; v < u->n; v++)
+        pc->gen_of[v] = -1;
+    for (int k = 0; k < sp->nbuffers; k++) {
+        const sched_buffer *b = &sp->buffers[k];
+        pc->gen_of[b->producer] = k;
+        pc->unbooked[k] = b->nreaders + 1;
+        pc->gen_end[k] = -1;
+        for (int r = 0; r < b->nreaders; r++)
+            pc->rd_first[b->readers[r] + 1]++;
+    }
+    for (int64_t v = 0; v < u->n; v++)
+        pc->rd_first[v + 1] += pc->rd_first[v];
+    for (int k = 0; k < sp->nbuffers; k++) {
+        const sched_buffer *b = &sp->buffers[k];
+        for (int r = 0; r < b->nreaders; r++)
+            pc->rd_gen[pc->rd_first[b->readers[r]] + fill[b->readers[r]]++] = k;
+    }
+    free(fill);
+    return 0;
 }
 
 static int placer_init(placer *pc, const program *p, plan *pl, const unrolled *u)
@@ -549,24 +891,14 @@ static int placer_init(placer *pc, const program *p, plan *pl, const unrolled *u
     for (int k = 0; k < p->t->nunits; k++)
         pc->first_lane[k + 1] = pc->first_lane[k] + p->t->units[k].count;
     pc->lanes = xcalloc((size_t)pc->first_lane[p->t->nunits], sizeof(lane));
-    const sched_problem *sp = &u->sp;
-    pc->in_first = xcalloc((size_t)u->n + 2, sizeof(int));
-    pc->in_edges = xcalloc((size_t)sp->nedges + 1, sizeof(int));
-    int *fill = xcalloc((size_t)u->n + 1, sizeof(int));
-    if (!pc->lanes || !pc->in_first || !pc->in_edges || !fill) {
-        free(fill);
+    int nops = 0;
+    for (int g = 0; g < p->ngroups; g++)
+        nops = nops > p->groups[g].nops ? nops : p->groups[g].nops;
+    pc->op_inst = xcalloc((size_t)nops + 1, sizeof(int));
+    pc->slot = xcalloc((size_t)nops + 1, sizeof(int));
+    if (!pc->lanes || !pc->op_inst || !pc->slot)
         return -1;
-    }
-    for (int k = 0; k < sp->nedges; k++)
-        pc->in_first[sp->edges[k].to + 1]++;
-    for (int64_t v = 0; v < u->n; v++)
-        pc->in_first[v + 1] += pc->in_first[v];
-    for (int k = 0; k < sp->nedges; k++) {
-        int v = sp->edges[k].to;
-        pc->in_edges[pc->in_first[v] + fill[v]++] = k;
-    }
-    free(fill);
-    return 0;
+    return placer_index(pc);
 }
 
 int plan_modulo(const program *p, const plan_options *o, const unrolled *u, plan *pl, nnp_err *e)
@@ -598,8 +930,8 @@ int plan_modulo(const program *p, const plan_options *o, const unrolled *u, plan
             continue;
         modulo_result mr = {0};
         rc = plan_one_loop(p, g, &o->modulo, lp, &mr, e);
-        if (!rc && place_loop(&pc, g, o->overlap_loops, &mr))
-            rc = err_set(e, NNP_NOMEM, "out of memory planning the program");
+        if (!rc)
+            rc = place_loop(&pc, g, o->overlap_loops, &mr, e);
         modulo_result_free(&mr);
     }
     placer_free(&pc);

@@ -1,8 +1,9 @@
 /* Plans of tiled programs: every scheduler's plan of every sample on every
  * shipped target passes the independent verifier and sits between the
  * lower bound and the sequential baseline; modulo loops reach the II that a
- * count of unit occupancy per tile predicts; the verifier catches a plan
- * that breaks a dependence or double-books a unit. */
+ * count of unit occupancy per tile predicts, keep it from tile to tile and
+ * span every instance of theirs; the verifier catches a plan that breaks a
+ * dependence or double-books a unit. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +76,14 @@ Test(plan, modulo_and_sequential_plans_of_every_sample_verify_on_every_target)
                          plan_kind_name((plan_kind)k));
                 plan *pl = build(f.p, (plan_kind)k);
                 check_plan(pl, what);
+                /* a loop's start and end span its instances (the C
+                 * backend lays buffers out over them) */
+                for (int64_t i = 0; pl->loops && i < pl->ninsts; i++) {
+                    const plan_loop *lp = &pl->loops[pl->insts[i].group];
+                    cr_assert(lp->start <= pl->insts[i].start && pl->insts[i].end <= lp->end,
+                              "%s: an instance of loop %d outside [%lld, %lld)", what,
+                              pl->insts[i].group, (long long)lp->start, (long long)lp->end);
+                }
                 plan_free(pl);
             }
             unload(&f);
@@ -213,4 +222,40 @@ Test(plan, periodic_weight_loads_run_outside_the_kernel)
             unload(&f);
         }
     cr_assert_gt(seen, 0, "expected a weight load reused across tiles somewhere");
+}
+
+/* lenet5's gemm1 on mcu: one DMA engine loads each tile's 12,800 bytes of
+ * weights and stores its output, 3,288 cycles a tile = II, while the CPU
+ * computes 3,212. Once the pipeline is full a tile computes every II
+ * cycles: an op moved earlier (a store right after its gemm) must not take
+ * the DMA slot the next tile's weight load needs, or every other tile
+ * slips by a whole II. */
+Test(plan, a_loop_bound_by_one_unit_keeps_its_pace)
+{
+    fixture f;
+    load(&f, "lenet5", "mcu");
+    plan *pl = build(f.p, PLAN_MODULO);
+    int g = -1, gemm = -1;
+    for (int k = 0; k < f.p->ngroups && g < 0; k++)
+        if (!strcmp(f.p->groups[k].name, "'gemm1' (Gemm)"))
+            g = k;
+    cr_assert_geq(g, 0);
+    const prog_group *gr = &f.p->groups[g];
+    for (int o = 0; o < gr->nops; o++)
+        if (gr->ops[o].kind == POP_COMPUTE)
+            gemm = o;
+    const plan_loop *lp = &pl->loops[g];
+    cr_assert_eq(lp->ii, 3288);
+    cr_assert_eq(lp->trips, 15);
+    int64_t prev = -1;
+    for (int64_t i = 0; i < pl->ninsts; i++) {
+        const plan_inst *in = &pl->insts[i];
+        if (in->group != g || in->op != gemm)
+            continue;
+        if (in->tile >= 2)
+            cr_assert_eq(in->start - prev, lp->ii, "gemm of tile %lld", (long long)in->tile);
+        prev = in->start;
+    }
+    plan_free(pl);
+    unload(&f);
 }
