@@ -94,7 +94,7 @@ static void store_segment(const conv_gen *c, int b, int last, const char *ind)
     const char *vars[4] = {"(n - ro[0])", occ, "yy", "(xx + jj)"};
     char skip[PROG_MAX_EPI][256];
     for (int k = 0; k < gr->par.nepi; k++)
-        if (gr->par.epi[k].kind == EPI_ADD) {
+        if (gr->par.epi[k].kind == EPI_BINARY) {
             char P[16], idx[200];
             snprintf(P, sizeof P, "s%d", k);
             cg_bcast_index(idx, sizeof idx, P, c->mask[k], vars, 0, 4);
@@ -280,7 +280,7 @@ int cg_conv_kernel(cgen *cg, int g, int op, strbuf *out)
                  "    const long WC = rw[5] - rw[1], PL = OH * OW, IP = IH * IW;\n"
                  "    long n, oc, j, jj, c, ky, kx;\n");
     for (int k = 0; k < pa->nepi; k++)
-        if (pa->epi[k].kind == EPI_ADD)
+        if (pa->epi[k].kind == EPI_BINARY)
             c.mask[k] = cg_skip_decl(cg, gr, out, k, 4);
     sb_printf(out,
               "    for (n = ro[0]; n < ro[4]; n++)\n"

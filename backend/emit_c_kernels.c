@@ -18,7 +18,7 @@
  *    scales a B row into the output row (vectorized, reference order);
  *    with transB = 1 each output is a dot product with eight partial sums.
  *  - Elementwise, Concat, Softmax, global pools as in the interpreter.
- * Epilogue steps (bias, activations, skip Adds with broadcasting) run on
+ * Epilogue steps (bias, activations, binary ops with a broadcast skip operand) run on
  * the last reduction step; a fused pool is its own kernel reading the
  * accumulator on chip. */
 #include <stdio.h>
@@ -126,7 +126,11 @@ void cg_epilogue(cgen *cg, const prog_group *gr, strbuf *out, const char *ind,
             cg_act_expr(s->act, "v", s->a, s->b, out);
             sb_puts(out, ";\n");
         } else {
-            sb_printf(out, "%sv = v + %s;\n", ind, skip[k]);
+            const char *names[] = {"x", "y"}, *vals[] = {s->swap ? skip[k] : "v",
+                                                         s->swap ? "v" : skip[k]};
+            sb_printf(out, "%sv = ", ind);
+            cg_subst(bin_of(s->bin)->c_expr, names, vals, 2, out);
+            sb_puts(out, ";\n");
         }
     }
 }
@@ -135,7 +139,7 @@ void cg_epilogue(cgen *cg, const prog_group *gr, strbuf *out, const char *ind,
 void cg_skip_params(const prog_group *gr, strbuf *out)
 {
     for (int k = 0; k < gr->par.nepi; k++)
-        if (gr->par.epi[k].kind == EPI_ADD)
+        if (gr->par.epi[k].kind == EPI_BINARY)
             sb_printf(out, " const float *restrict sk%d, const int32_t *rs%d,", k, k);
 }
 
@@ -194,7 +198,7 @@ void cg_arg_row(const cgen *cg, const cg_site *s, int op, strbuf *out)
 void cg_arg_skips(const cgen *cg, const cg_site *s, const prog_group *gr, strbuf *out)
 {
     for (int k = 0; k < gr->par.nepi; k++)
-        if (gr->par.epi[k].kind == EPI_ADD) {
+        if (gr->par.epi[k].kind == EPI_BINARY) {
             cg_arg_buf(cg, s, gr->par.epi[k].op, out);
             cg_arg_row(cg, s, gr->par.epi[k].op, out);
         }
@@ -531,7 +535,7 @@ static int gemm_emit(cgen *cg, int g, int op, strbuf *out)
         cm = bcast_decl(out, "    ", "sc", "rc", cg_op_tensor(cg, gr, lc), ro);
     }
     for (int k = 0; k < pa->nepi; k++)
-        if (pa->epi[k].kind == EPI_ADD)
+        if (pa->epi[k].kind == EPI_BINARY)
             sm[k] = cg_skip_decl(cg, gr, out, k, ro);
     char ind[64] = "    ";
     for (int a = 0; a < nb; a++) {
@@ -555,7 +559,7 @@ static int gemm_emit(cgen *cg, int g, int op, strbuf *out)
     /* the finishing statements of element j from its sum `v` */
     char skip[PROG_MAX_EPI][256];
     for (int k = 0; k < pa->nepi; k++)
-        if (pa->epi[k].kind == EPI_ADD) {
+        if (pa->epi[k].kind == EPI_BINARY) {
             char P[16], idx[200];
             snprintf(P, sizeof P, "s%d", k);
             cg_bcast_index(idx, sizeof idx, P, sm[k], vp, 0, ro);
@@ -665,22 +669,38 @@ static void mac_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
 
 /* ---- Elementwise ---- */
 
-/* The value of the group's op from operand values x0, x1, x2. */
-static void eltwise_expr(const group_params *pa, char *buf, size_t len)
+/* Statements setting dst to the group's op on operand values x0..x<nin-1>:
+ * an activation, a binary op folded from the left, or BatchNormalization
+ * (x0 * scale x1 + shift x2). */
+static void eltwise_body(const group_params *pa, int nin, const char *ind, const char *dst,
+                         strbuf *out)
 {
-    strbuf b = {0};
-    if (act_of(pa->op))
-        cg_act_expr(pa->op, "x0", pa->p0, pa->p1, &b);
-    else if (pa->op == OP_ADD)
-        sb_puts(&b, "x0 + x1");
-    else if (pa->op == OP_MUL)
-        sb_puts(&b, "x0 * x1");
-    else if (pa->op == OP_BATCHNORM)
-        sb_puts(&b, "x1 * x0 + x2");
-    else
-        sb_puts(&b, "x0");
-    snprintf(buf, len, "%s", b.s ? b.s : "x0");
-    sb_free(&b);
+    const char *names[] = {"x", "y"};
+    char xk[16];
+    if (act_of(pa->op)) {
+        sb_printf(out, "%s%s = ", ind, dst);
+        cg_act_expr(pa->op, "x0", pa->p0, pa->p1, out);
+        sb_puts(out, ";\n");
+    } else if (bin_of(pa->op) && nin == 2) {
+        const char *vals[] = {"x0", "x1"};
+        sb_printf(out, "%s%s = ", ind, dst);
+        cg_subst(bin_of(pa->op)->c_expr, names, vals, 2, out);
+        sb_puts(out, ";\n");
+    } else if (bin_of(pa->op) && nin > 2) {
+        const char *vals[] = {"v", xk};
+        sb_printf(out, "%sfloat v = x0;\n", ind);
+        for (int k = 1; k < nin; k++) {
+            snprintf(xk, sizeof xk, "x%d", k);
+            sb_printf(out, "%sv = ", ind);
+            cg_subst(bin_of(pa->op)->c_expr, names, vals, 2, out);
+            sb_puts(out, ";\n");
+        }
+        sb_printf(out, "%s%s = v;\n", ind, dst);
+    } else if (pa->op == OP_BATCHNORM) {
+        sb_printf(out, "%s%s = x1 * x0 + x2;\n", ind, dst);
+    } else {
+        sb_printf(out, "%s%s = x0;\n", ind, dst);
+    }
 }
 
 static int eltwise_emit(cgen *cg, int g, int op, strbuf *out)
@@ -688,10 +708,9 @@ static int eltwise_emit(cgen *cg, int g, int op, strbuf *out)
     const prog_group *gr = &cg->p->groups[g];
     const prog_op *o = &gr->ops[op];
     const prog_tensor *ty = cg_op_tensor(cg, gr, op);
-    int r = ty->rank, nin = o->nin < 3 ? o->nin : 3;
-    char fn[64], f[256];
+    int r = ty->rank, nin = o->nin;
+    char fn[64];
     cg_kernel_name(cg, g, op, fn, sizeof fn);
-    eltwise_expr(&gr->par, f, sizeof f);
     sb_printf(out, "\n/* %s over a box of rank %d. */\nstatic void %s(float *restrict out", o->name, r,
               fn);
     for (int k = 0; k < nin; k++)
@@ -700,17 +719,19 @@ static int eltwise_emit(cgen *cg, int g, int op, strbuf *out)
     for (int k = 0; k < nin; k++)
         sb_printf(out, ", const int32_t *r%d", k);
     sb_puts(out, ")\n{\n");
-    const char *uses[3] = {"x0", "x1", "x2"};
     if (r == 0) {
         sb_puts(out, "    (void)ro;\n");
         for (int k = 0; k < nin; k++)
-            sb_printf(out, "    const float %s = in%d[0];\n    (void)r%d;\n", uses[k], k, k);
-        sb_printf(out, "    out[0] = %s;\n}\n", f);
+            sb_printf(out, "    const float x%d = in%d[0];\n    (void)r%d;\n", k, k, k);
+        eltwise_body(&gr->par, nin, "    ", "out[0]", out);
+        sb_puts(out, "}\n");
         return NNP_OK;
     }
-    unsigned mask[3];
+    unsigned *mask = xcalloc((size_t)nin + 1, sizeof *mask);
+    if (!mask)
+        return err_set(cg->e, NNP_NOMEM, "out of memory writing %s", gr->name);
     for (int k = 0; k < nin; k++) {
-        char P[8], row[8];
+        char P[16], row[16];
         snprintf(P, sizeof P, "s%d", k);
         snprintf(row, sizeof row, "r%d", k);
         sb_printf(out, "    (void)r%d;\n", k);
@@ -736,17 +757,21 @@ static int eltwise_emit(cgen *cg, int g, int op, strbuf *out)
     if (r == 1)
         sb_puts(out, "    {\n");
     for (int k = 0; k < nin; k++) {
-        char P[8], base[200];
+        char P[16], base[200];
         snprintf(P, sizeof P, "s%d", k);
         cg_bcast_index(base, sizeof base, P, mask[k], vp, 0, r - 1);
         sb_printf(out, "%sconst float *restrict a%d = in%d + %s;\n", ind, k, k, base);
     }
     sb_printf(out, "%sfor (i = 0; i < E; i++) {\n", ind);
     for (int k = 0; k < nin; k++)
-        sb_printf(out, "%s    const float %s = a%d[%s];\n", ind, uses[k], k,
+        sb_printf(out, "%s    const float x%d = a%d[%s];\n", ind, k, k,
                   mask[k] >> (r - 1) & 1 ? "i" : "0");
-    sb_printf(out, "%s    y[i] = %s;\n%s}\n%sy += E;\n", ind, f, ind, ind);
+    char body_ind[80];
+    snprintf(body_ind, sizeof body_ind, "%s    ", ind);
+    eltwise_body(&gr->par, nin, body_ind, "y[i]", out);
+    sb_printf(out, "%s}\n%sy += E;\n", ind, ind);
     sb_puts(out, "    }\n}\n");
+    free(mask);
     return NNP_OK;
 }
 
@@ -754,15 +779,14 @@ static void eltwise_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
 {
     const prog_group *gr = &cg->p->groups[s->g];
     const prog_op *o = &gr->ops[op];
-    int nin = o->nin < 3 ? o->nin : 3;
     char fn[64], dst[160];
     cg_kernel_name(cg, s->g, op, fn, sizeof fn);
     cg_buf_expr(cg, s, o->out, dst, sizeof dst);
     sb_printf(out, "%s(%s", fn, dst);
-    for (int k = 0; k < nin; k++)
+    for (int k = 0; k < o->nin; k++)
         cg_arg_buf(cg, s, gr->bufs[o->in[k]].producer, out);
     cg_arg_row(cg, s, op, out);
-    for (int k = 0; k < nin; k++)
+    for (int k = 0; k < o->nin; k++)
         cg_arg_row(cg, s, gr->bufs[o->in[k]].producer, out);
     sb_puts(out, ");\n");
 }

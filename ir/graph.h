@@ -78,6 +78,12 @@ typedef enum op_kind {
     OP_HARDSWISH,
     OP_SOFTPLUS,
     OP_SOFTSIGN,
+    OP_SUB,
+    OP_DIV,
+    OP_MAX,
+    OP_MIN,
+    OP_SUM,
+    OP_PRELU,
     OP_COUNT
 } op_kind;
 

@@ -94,8 +94,8 @@ int run_clip(const graph *g, const node *nd, float *const *v, nnp_err *e);
 int infer_dropout(graph *g, int n, nnp_err *e);
 
 int infer_binary(graph *g, int n, nnp_err *e);
-int run_add(const graph *g, const node *nd, float *const *v, nnp_err *e);
-int run_mul(const graph *g, const node *nd, float *const *v, nnp_err *e);
+int infer_prelu(graph *g, int n, nnp_err *e);
+int run_binary(const graph *g, const node *nd, float *const *v, nnp_err *e);
 
 int infer_batchnorm(graph *g, int n, nnp_err *e);
 int run_batchnorm(const graph *g, const node *nd, float *const *v, nnp_err *e);

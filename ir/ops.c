@@ -11,7 +11,9 @@
  * Ops that only move data (Identity, Dropout at inference, Flatten,
  * Reshape) share run_identity: a row-major copy is the whole semantics.
  * The activations share run_activation, which applies their row of the
- * activation table (op_unary.c). */
+ * activation table (op_unary.c); the broadcasting ops share run_binary,
+ * which folds their inputs with their row of the binary table
+ * (op_broadcast.c). */
 #include "op_impl.h"
 
 #include <string.h>
@@ -35,8 +37,8 @@ const op_desc op_table[OP_COUNT] = {
     [OP_LEAKYRELU] = ROW("LeakyRelu", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
     [OP_CLIP] = ROW("Clip", 1, 3, 1, 1, infer_clip, run_clip, macs_none),
     [OP_SIGMOID] = ROW("Sigmoid", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
-    [OP_ADD] = ROW("Add", 2, 2, 1, 1, infer_binary, run_add, macs_none),
-    [OP_MUL] = ROW("Mul", 2, 2, 1, 1, infer_binary, run_mul, macs_none),
+    [OP_ADD] = ROW("Add", 2, 2, 1, 1, infer_binary, run_binary, macs_none),
+    [OP_MUL] = ROW("Mul", 2, 2, 1, 1, infer_binary, run_binary, macs_none),
     [OP_BATCHNORM] = ROW("BatchNormalization", 5, 5, 1, 5, infer_batchnorm, run_batchnorm,
                          macs_none),
     [OP_CONCAT] = ROW("Concat", 1, 1 << 20, 1, 1, infer_concat, run_concat, macs_none),
@@ -59,6 +61,12 @@ const op_desc op_table[OP_COUNT] = {
     [OP_HARDSWISH] = ROW("HardSwish", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
     [OP_SOFTPLUS] = ROW("Softplus", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
     [OP_SOFTSIGN] = ROW("Softsign", 1, 1, 1, 1, infer_unary, run_activation, macs_none),
+    [OP_SUB] = ROW("Sub", 2, 2, 1, 1, infer_binary, run_binary, macs_none),
+    [OP_DIV] = ROW("Div", 2, 2, 1, 1, infer_binary, run_binary, macs_none),
+    [OP_MAX] = ROW("Max", 1, 1 << 20, 1, 1, infer_binary, run_binary, macs_none),
+    [OP_MIN] = ROW("Min", 1, 1 << 20, 1, 1, infer_binary, run_binary, macs_none),
+    [OP_SUM] = ROW("Sum", 1, 1 << 20, 1, 1, infer_binary, run_binary, macs_none),
+    [OP_PRELU] = ROW("PRelu", 2, 2, 1, 1, infer_prelu, run_binary, macs_none),
 };
 
 int op_from_name(const char *name)

@@ -54,6 +54,19 @@ const act_desc *act_of(op_kind op);
  * epilogue cannot take. n must have passed graph_check. */
 int act_params(const graph *g, const node *n, float *a, float *b);
 
+/* Binary elementwise ops with numpy broadcasting: Add, Sub, Mul, Div,
+ * Max, Min, Sum and PRelu. Max, Min and Sum take any number of inputs and
+ * fold them from the left, f(f(x0, x1), x2)...; PRelu is f(x, slope). Like
+ * the activations, one row gives the function and its C expression (of x
+ * and y; NaN propagates through Max and Min as in numpy). */
+typedef struct bin_desc {
+    float (*fn)(float x, float y);
+    const char *c_expr;
+} bin_desc;
+
+/* The binary row of op, or NULL when op is not a binary elementwise op. */
+const bin_desc *bin_of(op_kind op);
+
 enum { MAX_SPATIAL = MAX_RANK - 2 };
 
 /* A sliding window over the spatial dims of an NC... tensor, with every ONNX

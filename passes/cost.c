@@ -107,11 +107,15 @@ static int64_t work_globalpool(const program *p, const prog_group *gr, int op,
     return clipped_elems(&in);
 }
 
+/* One slot per element and operation: BatchNormalization's multiply and
+ * add, an n-input binary op's n - 1 folds. */
 static int64_t work_eltwise(const program *p, const prog_group *gr, int op, const int64_t *idx,
                             const region *r)
 {
-    (void)p, (void)op, (void)idx;
-    return sat_mul(box_elems(r), gr->par.op == OP_BATCHNORM ? 2 : 1);
+    (void)op, (void)idx;
+    int nin = p->g->nodes[gr->anchor].nin;
+    int64_t per = gr->par.op == OP_BATCHNORM ? 2 : bin_of(gr->par.op) && nin > 2 ? nin - 1 : 1;
+    return sat_mul(box_elems(r), per);
 }
 
 /* max, exp, sum and divide: four passes over the elements. */

@@ -5,16 +5,18 @@
  * tensor (and that tensor is no graph output): first a BatchNormalization
  * with constant parameters (folded into the weights at lowering time), then
  * any mix of activations (every row of the activation table, ops.h; Clip
- * only with constant bounds) and Adds of a skip tensor (applied in the tile
- * epilogue), and last a 2-D MaxPool or
+ * only with constant bounds) and binary ops with a skip tensor that
+ * broadcasts onto the chain (a residual Add, PRelu's slope, a Mul by a
+ * scale, a Sub or Div by a constant...; applied in the tile epilogue), and
+ * last a 2-D MaxPool or
  * AveragePool, which consumes the conv tile on chip. Gemm and MatMul absorb
- * the same activations and Adds (no BN, no pool). Every other node is a
+ * the same activations and binary ops (no BN, no pool). Every other node is a
  * group of its own; kind_of decides how it will be tiled.
  *
  * Groups are returned ordered by their last node. Every tensor a group
  * reads from outside is the output of some other group's last node, which
  * comes earlier in the (topologically sorted) node list, so this order is a
- * valid execution order even when a skip Add reads a branch that the graph
+ * valid execution order even when a skip operand is a branch that the graph
  * lists after the Conv. */
 #include <stdlib.h>
 
@@ -33,6 +35,8 @@ static const group_kind lone_kind[OP_COUNT] = {
     [OP_NEG] = GK_ELTWISE,         [OP_ABS] = GK_ELTWISE,        [OP_SQRT] = GK_ELTWISE,
     [OP_ELU] = GK_ELTWISE,         [OP_SELU] = GK_ELTWISE,       [OP_HARDSIGMOID] = GK_ELTWISE,
     [OP_HARDSWISH] = GK_ELTWISE,   [OP_SOFTPLUS] = GK_ELTWISE,   [OP_SOFTSIGN] = GK_ELTWISE,
+    [OP_SUB] = GK_ELTWISE,         [OP_DIV] = GK_ELTWISE,        [OP_MAX] = GK_ELTWISE,
+    [OP_MIN] = GK_ELTWISE,         [OP_SUM] = GK_ELTWISE,        [OP_PRELU] = GK_ELTWISE,
 };
 
 static int is_const(const graph *g, int t)
@@ -125,11 +129,15 @@ static int sole_reader(const graph *g, const readers *r, int t)
     return r->node[t];
 }
 
-/* An Add of t and another tensor that broadcasts onto t (the result has
- * t's shape, so nothing grows). */
-static int is_skip_add(const graph *g, const node *n, int t)
+/* A binary op of t and one other tensor that broadcasts onto t (the
+ * result has t's shape, so nothing grows): t is the chain, the other
+ * operand a skip tensor loaded per tile. PRelu only with t as its input,
+ * the other as its slope. */
+static int is_skip_binary(const graph *g, const node *n, int t)
 {
-    if (n->op != OP_ADD || n->in[0] == n->in[1])
+    if (!bin_of(n->op) || n->nin != 2 || n->in[0] == n->in[1])
+        return 0;
+    if (n->op == OP_PRELU && n->in[0] != t)
         return 0;
     return same_shape(&g->tensors[n->out[0]], &g->tensors[t]);
 }
@@ -148,7 +156,7 @@ static void grow_chain(const graph *g, const readers *r, fused_group *fg, char *
             n->in[0] == t && bn_params_const(g, n)) {
             fg->bn = ni;
         } else if (fg->nepi < PROG_MAX_EPI &&
-                   ((is_activation(g, n) && n->in[0] == t) || is_skip_add(g, n, t))) {
+                   ((is_activation(g, n) && n->in[0] == t) || is_skip_binary(g, n, t))) {
             fg->epi[fg->nepi++] = ni;
         } else if (conv && (n->op == OP_MAXPOOL || n->op == OP_AVGPOOL) && n->in[0] == t &&
                    rank_of(g, t) == 4) {

@@ -214,23 +214,27 @@ static int fold_bn(program *p, const node *bn, int *w, int *b, nnp_err *e)
 
 /* ---- epilogue ---- */
 
-/* Epilogue steps of fg; Adds load their skip tensor (tensor t flows in). */
+/* Epilogue steps of fg; binary ops load their skip tensor (tensor t flows
+ * in). */
 static int build_epilogue(program *p, const fused_group *fg, prog_group *gr, int t, nnp_err *e)
 {
     int nskip = 0;
     for (int k = 0; k < fg->nepi; k++) {
         const node *n = &p->g->nodes[fg->epi[k]];
         epi_step *s = &gr->par.epi[gr->par.nepi++];
-        s->kind = n->op == OP_ADD ? EPI_ADD : EPI_ACT;
-        s->act = n->op;
         s->node = fg->epi[k];
-        if (s->kind == EPI_ACT) {
+        if (act_of(n->op)) {
+            s->kind = EPI_ACT;
+            s->act = n->op;
             act_params(p->g, n, &s->a, &s->b); /* constant: fuse.c checked */
         } else {
             char name[24];
+            s->kind = EPI_BINARY;
+            s->bin = n->op;
+            s->swap = n->in[0] != t;
             snprintf(name, sizeof name, "load_skip%d", nskip);
-            s->op = add_load(p, gr, POP_LOAD_SKIP, name, nskip++,
-                             n->in[0] == t ? n->in[1] : n->in[0], POOL_OUTPUT);
+            s->op = add_load(p, gr, POP_LOAD_SKIP, name, nskip++, n->in[s->swap ? 0 : 1],
+                             POOL_OUTPUT);
             if (s->op < 0)
                 return nomem(e, gr->name);
         }
@@ -447,7 +451,7 @@ static int build_eltwise(program *p, const fused_group *fg, prog_group *gr, nnp_
     pa->op = n->op;
     gr->out_tensor = n->out[0];
     axis_loops(p, gr, MAX_RANK, -1);
-    int nin = n->op == OP_ADD || n->op == OP_MUL ? 2 : 1;
+    int nin = bin_of(n->op) ? n->nin : 1;
     for (int k = 0; k < nin; k++)
         if (load_operand(p, gr, k, n->in[k]) < 0)
             return nomem(e, gr->name);

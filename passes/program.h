@@ -3,8 +3,8 @@
  *
  * A program is a list of groups in execution order. A group is one loop
  * over tiles of one layer, possibly with fused neighbours (a Conv with its
- * bias, folded BatchNormalization, activations, a skip Add and a following
- * pool). Every graph node belongs to exactly one group (group_of_node).
+ * bias, folded BatchNormalization, activations, a residual Add and a
+ * following pool). Every graph node belongs to exactly one group (group_of_node).
  *
  * Loop nest. A group's tiles walk a small loop nest (loops[], outermost
  * first in order[]); each loop covers `extent` positions in tiles of
@@ -61,11 +61,11 @@ enum { PROG_MAX_LOOPS = MAX_RANK + 1, PROG_MAX_EPI = 8 };
 
 /* How a group's tiles are computed; lower.c has one descriptor per kind. */
 typedef enum group_kind {
-    GK_CONV,       /* 2-D Conv (+bias, folded BN, activations, skip Adds) (+MaxPool/AveragePool) */
+    GK_CONV,       /* 2-D Conv (+bias, folded BN, activations, skip binary ops) (+pool) */
     GK_POOL,       /* 2-D MaxPool or AveragePool alone */
     GK_GLOBALPOOL, /* GlobalAveragePool / GlobalMaxPool, reducing over input rows */
     GK_GEMM,       /* Gemm, or MatMul with operands of rank >= 2 (+activations, Adds) */
-    GK_ELTWISE,    /* an activation, Add, Mul or BatchNormalization on its own */
+    GK_ELTWISE,    /* an activation, a broadcasting binary op or BatchNormalization alone */
     GK_CONCAT,     /* Concat, tiled over every axis but the concatenated one */
     GK_SOFTMAX,    /* Softmax, tiled over the axes before the normalised ones */
     GK_ALIAS,      /* Reshape, Flatten, Identity, Dropout: output aliases the input, no ops */
@@ -173,15 +173,18 @@ typedef struct prog_pred {
 
 /* An epilogue step applied to each computed element, in order, after the
  * bias and before any fused pool: an activation (its row of the activation
- * table, ops.h, with the parameters act_params read) or the Add of a skip
- * operand. */
-typedef enum epi_kind { EPI_ACT, EPI_ADD } epi_kind;
+ * table, ops.h, with the parameters act_params read) or a binary op (its
+ * row of the binary table) with a skip operand loaded per tile: a residual
+ * Add, a PRelu slope, a Mul by a scale... */
+typedef enum epi_kind { EPI_ACT, EPI_BINARY } epi_kind;
 
 typedef struct epi_step {
     epi_kind kind;
     op_kind act; /* ACT: the activation; act_of(act)->fn(v, a, b) is the step */
     float a, b;  /* ACT: its parameters (LeakyRelu's alpha, Clip's bounds, ...) */
-    int op;      /* ADD: the load-skip op whose buffer is added (broadcast) */
+    op_kind bin; /* BINARY: the op; bin_of(bin)->fn(v, skip) is the step, */
+    int swap;    /*   or fn(skip, v) when the computed value is its second operand */
+    int op;      /* BINARY: the load-skip op of the other operand (broadcast) */
     int node;    /* the graph node it comes from */
 } epi_step;
 
@@ -197,7 +200,8 @@ typedef struct epi_step {
  *   GK_POOL, GK_GLOBALPOOL: max or average; the global average divides
  *     the sum over all reduction steps by the spatial size at the last.
  *   GK_ELTWISE: load arg k is input k (broadcast); an activation is
- *     act_of(op)->fn(x, p0, p1); BatchNormalization is x * scale + shift
+ *     act_of(op)->fn(x, p0, p1), a binary op folds its inputs with
+ *     bin_of(op)->fn from the left; BatchNormalization is x * scale + shift
  *     with per-channel constants as load-weight (scale) and load-bias
  *     (shift).
  *   GK_CONCAT: load arg k is input k; GK_SOFTMAX: over axes from `axis`
@@ -321,7 +325,7 @@ typedef struct fused_group {
     group_kind kind;
     int anchor;                /* Conv, Gemm, MatMul, or the lone node */
     int bn;                    /* BatchNormalization folded into the Conv, -1 */
-    int epi[PROG_MAX_EPI];     /* activations and skip Adds, in order */
+    int epi[PROG_MAX_EPI];     /* activations and skip binary ops, in order */
     int nepi;
     int pool;                  /* MaxPool/AveragePool fused after a Conv, -1 */
     int last;                  /* node producing the group's output */

@@ -383,23 +383,78 @@ static shape bcast_partner(gen *s, const shape *xs)
     return c;
 }
 
+/* Add, Sub, Mul, Div, Max, Min of x and a live tensor or a constant that
+ * broadcast together, either way round. Div divides only by a constant of
+ * magnitude 0.5 to 1.5, so no output is infinite. */
 static int make_binary(gen *s, int x, op_kind op)
 {
     shape xs = shape_of(s, x), ys, out;
-    int y = rg_chance(s->r, 50) ? find_live(s, x, bcast_fits, 0) : -1;
+    int y = op != OP_DIV && rg_chance(s->r, 50) ? find_live(s, x, bcast_fits, 0) : -1;
     if (y >= 0) {
         ys = shape_of(s, y);
     } else {
         ys = bcast_partner(s, &xs);
         if (bcast(&xs, &ys, &out) || !fits(s, &out))
             return -1;
-        y = add_const(s, &ys, op == OP_MUL ? 0.5f : -1.0f, 1.0f);
+        float lo = op == OP_MUL || op == OP_DIV ? 0.5f : -1.0f, hi = op == OP_DIV ? 1.5f : 1.0f;
+        y = add_const(s, &ys, lo, hi);
+        if (op == OP_DIV && y >= 0)
+            for (int64_t i = 0, n = numel(&ys); i < n; i++)
+                if (rg_chance(s->r, 50))
+                    s->g->tensors[y].data[i] = -s->g->tensors[y].data[i];
     }
     bcast(&xs, &ys, &out);
     int in[2] = {x, y};
-    if (rg_chance(s->r, 30))
+    if (op != OP_DIV && rg_chance(s->r, 30))
         in[0] = y, in[1] = x;
     return add_node(s, op, in, 2, &out);
+}
+
+/* Max, Min or Sum of x and 0 to 3 more operands (live tensors or
+ * constants) that broadcast with it and each other. */
+static int make_variadic(gen *s, int x, op_kind op)
+{
+    shape out = shape_of(s, x), cs[3];
+    int in[4] = {x}, nin = 1, extra = (int)rg_int(s->r, 0, 3);
+    for (int k = 0; k < extra; k++) {
+        in[nin] = -1;
+        if (rg_chance(s->r, 50)) {
+            int cand[64], nc = 0;
+            for (int i = 0; i < s->nlive && nc < 64; i++) {
+                shape ts = shape_of(s, s->live[i]), b;
+                if (bcast(&out, &ts, &b) == 0 && fits(s, &b))
+                    cand[nc++] = s->live[i];
+            }
+            if (nc)
+                in[nin] = cand[rg_int(s->r, 0, nc - 1)];
+        }
+        shape ts = in[nin] >= 0 ? shape_of(s, in[nin]) : bcast_partner(s, &out), b;
+        if (bcast(&out, &ts, &b) || !fits(s, &b))
+            return -1;
+        cs[nin - 1] = ts;
+        out = b;
+        nin++;
+    }
+    for (int k = 1; k < nin; k++)
+        if (in[k] < 0 && (in[k] = add_const(s, &cs[k - 1], -1.0f, 1.0f)) < 0)
+            return -1;
+    return add_node(s, op, in, nin, &out);
+}
+
+/* PRelu of x by a constant slope that broadcasts onto x: a suffix of its
+ * dims, each kept or 1 (often one per channel). */
+static int make_prelu(gen *s, int x, op_kind op)
+{
+    shape xs = shape_of(s, x), cs = {(int)rg_int(s->r, 0, xs.rank), {0}};
+    for (int i = 0; i < cs.rank; i++)
+        cs.d[i] = rg_chance(s->r, 50) ? xs.d[xs.rank - cs.rank + i] : 1;
+    if (xs.rank >= 2 && rg_chance(s->r, 50)) {
+        cs.rank = xs.rank - 1; /* [C, 1, ...]: PyTorch's per-channel slope */
+        for (int i = 0; i < cs.rank; i++)
+            cs.d[i] = i == 0 ? xs.d[1] : 1;
+    }
+    int in[2] = {x, add_const(s, &cs, 0.0f, 0.5f)};
+    return add_node(s, op, in, 2, &xs);
 }
 
 static int make_batchnorm(gen *s, int x, op_kind op)
@@ -833,6 +888,12 @@ static const struct maker {
     {OP_HARDSWISH, 1, make_unary},
     {OP_SOFTPLUS, 1, make_unary},
     {OP_SOFTSIGN, 1, make_unary},
+    {OP_SUB, 3, make_binary},
+    {OP_DIV, 2, make_binary},
+    {OP_MAX, 2, make_variadic},
+    {OP_MIN, 2, make_variadic},
+    {OP_SUM, 2, make_variadic},
+    {OP_PRELU, 2, make_prelu},
 };
 enum { NMAKERS = sizeof makers / sizeof *makers };
 

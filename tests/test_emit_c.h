@@ -18,7 +18,7 @@
 #include "testutil.h"
 #include "tile_interp.h"
 
-enum { TC_MAX_IO = 8 };
+enum { TC_MAX_IO = 16 };
 
 /* The flags every generated file must compile cleanly with. */
 #define TC_STRICT "-std=c99 -O2 -Wall -Wextra -Wpedantic -Werror"

@@ -438,7 +438,7 @@ Test(lower, skip_add_after_conv_is_fused_and_its_tensor_loaded_per_tile)
     cr_assert_geq(skip, 0);
     cr_assert_eq(gr->ops[skip].tensor, x, "the skip operand is the block input");
     cr_assert_eq(gr->par.nepi, 2);
-    cr_assert_eq(gr->par.epi[0].kind, EPI_ADD);
+    cr_assert_eq(gr->par.epi[0].kind, EPI_BINARY);
     cr_assert_eq(gr->par.epi[1].kind, EPI_ACT);
     cr_assert_eq(gr->par.epi[1].act, OP_RELU);
     cr_assert_gt(gr->ntiles, 1);

@@ -136,13 +136,27 @@ static void nv_unary(nv_node *c)
     }
 }
 
+/* Every input read with broadcasting, folded from the left. */
 static void nv_binary(nv_node *c)
 {
     int64_t idx[MAX_RANK];
     for (int64_t i = 0, n = count(c->out.rank, c->out.dims); i < n; i++) {
         unravel(i, c->out.rank, c->out.dims, idx);
-        double a = bread(&c->in[0], c->out.rank, idx), b = bread(&c->in[1], c->out.rank, idx);
-        c->out.v[i] = c->n->op == OP_ADD ? a + b : a * b;
+        double a = bread(&c->in[0], c->out.rank, idx);
+        for (int k = 1; k < c->nin; k++) {
+            double b = bread(&c->in[k], c->out.rank, idx);
+            switch (c->n->op) {
+            case OP_ADD: case OP_SUM: a = a + b; break;
+            case OP_SUB: a = a - b; break;
+            case OP_MUL: a = a * b; break;
+            case OP_DIV: a = a / b; break;
+            case OP_MAX: a = fmax(a, b); break;
+            case OP_MIN: a = fmin(a, b); break;
+            case OP_PRELU: a = a < 0 ? b * a : a; break;
+            default: break;
+            }
+        }
+        c->out.v[i] = a;
     }
 }
 
@@ -400,7 +414,10 @@ static void (*const nv_ops[OP_COUNT])(nv_node *) = {
     [OP_SQRT] = nv_unary,         [OP_ELU] = nv_unary,
     [OP_SELU] = nv_unary,         [OP_HARDSIGMOID] = nv_unary,
     [OP_HARDSWISH] = nv_unary,    [OP_SOFTPLUS] = nv_unary,
-    [OP_SOFTSIGN] = nv_unary,
+    [OP_SOFTSIGN] = nv_unary,     [OP_SUB] = nv_binary,
+    [OP_DIV] = nv_binary,         [OP_MAX] = nv_binary,
+    [OP_MIN] = nv_binary,         [OP_SUM] = nv_binary,
+    [OP_PRELU] = nv_binary,
 };
 
 /* Evaluates the checked graph g on inputs; returns each graph output as a
@@ -787,4 +804,6 @@ Test(random_graphs, every_scheduler_plans_every_lowered_program_and_the_verifier
     cr_assert_eq(planned[PLAN_MODULO], programs);
     cr_assert_geq(planned[PLAN_LIST], programs * 9 / 10, "the list scheduler refused %d of %d",
                   programs - planned[PLAN_LIST], programs);
+    for (int k = 0; k < NTARGETS; k++)
+        target_free(t[k]);
 }

@@ -199,10 +199,12 @@ static float epilogue(ctx *c, float v, const int64_t *x, int rank)
     const group_params *pa = &c->gr->par;
     for (int k = 0; k < pa->nepi; k++) {
         const epi_step *s = &pa->epi[k];
-        if (s->kind == EPI_ACT)
+        if (s->kind == EPI_ACT) {
             v = act_of(s->act)->fn(v, s->a, s->b);
-        else
-            v = v + bcast_read(c->p, buf_of(c, c->gr->ops[s->op].out), x, rank);
+        } else {
+            float o = bcast_read(c->p, buf_of(c, c->gr->ops[s->op].out), x, rank);
+            v = s->swap ? bin_of(s->bin)->fn(o, v) : bin_of(s->bin)->fn(v, o);
+        }
     }
     return v;
 }
@@ -444,43 +446,46 @@ static int gemm_compute(ctx *c, const prog_op *o, const region *r)
     return 0;
 }
 
-static float eltwise_one(const group_params *pa, float a, float b, float sc, float sh)
+/* The group's op on the operand values x[0..n): an activation, a fold of
+ * a binary op, or BatchNormalization (x, scale, shift). */
+static float eltwise_one(const group_params *pa, const float *x, int n)
 {
-    const act_desc *d = act_of(pa->op);
-    if (d)
-        return d->fn(a, pa->p0, pa->p1);
-    switch (pa->op) {
-    case OP_ADD:
-        return a + b;
-    case OP_MUL:
-        return a * b;
-    case OP_BATCHNORM:
-        return sc * a + sh;
-    default:
-        return a;
+    const act_desc *a = act_of(pa->op);
+    const bin_desc *b = bin_of(pa->op);
+    if (a)
+        return a->fn(x[0], pa->p0, pa->p1);
+    if (b) {
+        float v = x[0];
+        for (int k = 1; k < n; k++)
+            v = b->fn(v, x[k]);
+        return v;
     }
+    return pa->op == OP_BATCHNORM ? x[1] * x[0] + x[2] : x[0];
 }
 
 static int eltwise_compute(ctx *c, const prog_op *o, const region *r)
 {
     const group_params *pa = &c->gr->par;
-    const bufstate *ops[3] = {NULL, NULL, NULL};
-    for (int k = 0; k < o->nin && k < 3; k++)
+    const bufstate **ops = calloc((size_t)o->nin + 1, sizeof *ops);
+    float *v = calloc((size_t)o->nin + 1, sizeof *v);
+    if (!ops || !v || buf_open(c, o->out, r)) {
+        free(ops);
+        free(v);
+        return ops && v ? -1 : fail(c, "out of memory");
+    }
+    for (int k = 0; k < o->nin; k++)
         ops[k] = input_buf(c, o, k);
-    if (buf_open(c, o->out, r))
-        return -1;
     float *out = c->bufs[o->out].data;
     int64_t x[MAX_RANK];
     memcpy(x, r->lo, sizeof x);
-    if (r->rank > 0 && !nonempty(r->lo, r->hi, r->rank))
-        return 0;
-    do {
-        float v[3] = {0, 0, 0};
-        for (int k = 0; k < 3; k++)
-            if (ops[k])
+    if (r->rank == 0 || nonempty(r->lo, r->hi, r->rank))
+        do {
+            for (int k = 0; k < o->nin; k++)
                 v[k] = bcast_read(c->p, ops[k], x, r->rank);
-        out[box_at(r, x)] = eltwise_one(pa, v[0], v[1], v[1], v[2]);
-    } while (r->rank > 0 && next(x, r->lo, r->hi, r->rank));
+            out[box_at(r, x)] = eltwise_one(pa, v, o->nin);
+        } while (r->rank > 0 && next(x, r->lo, r->hi, r->rank));
+    free(ops);
+    free(v);
     return 0;
 }
 
