@@ -35,8 +35,8 @@
  *    the list scheduler count it: allocated at its producer's start, freed
  *    at the end of its last reader (plan_memory.c keeps the timeline per
  *    pool). A generation whose readers are not booked yet is claimed with
- *    no end. A loop still starts only where its whole working set fits
- *    beside those of the loops running then.
+ *    no end. So a loop's first tiles start as soon as the earlier loops'
+ *    drains have freed enough, not when their whole working sets have.
  *  - Outside-kernel loads are placed at their segment's start, as early as
  *    their unit, data, rotating copy and memory allow (often under an
  *    earlier loop), and raise the segment's base.
@@ -740,27 +740,6 @@ static int place_slot(placer *pc, int g, int64_t k, int64_t t0, nnp_err *e)
     return NNP_OK;
 }
 
-/* The earliest cycle >= t0 at which loop g's whole working set fits beside
- * those of the loops placed before it that are still running. */
-static int64_t whole_sets_start(const placer *pc, int g, int64_t t0)
-{
-    const plan *pl = pc->pl;
-    for (;;) {
-        int64_t ws[POOL_COUNT], next = -1;
-        memcpy(ws, pl->loops[g].working_set, sizeof ws);
-        for (int h = 0; h < g; h++)
-            if (pl->loops[h].trips > 0 && pl->loops[h].end > t0) {
-                for (int k = 0; k < POOL_COUNT; k++)
-                    ws[k] += pl->loops[h].working_set[k];
-                if (next < 0 || pl->loops[h].end < next)
-                    next = pl->loops[h].end;
-            }
-        if (next < 0 || overflow(pc->p, ws) < 0)
-            return t0;
-        t0 = next;
-    }
-}
-
 /* Places loop g: kernel iteration by kernel iteration, a segment's
  * outside-kernel loads first, then the new tile's anchors (at least II
  * after the previous tile's), then the ops the iteration issues. */
@@ -771,7 +750,6 @@ static int place_loop(placer *pc, int g, int overlap, const modulo_result *mr, n
     int64_t t0 = 0;
     for (int h = 0; h < g && !overlap; h++)
         t0 = max64(t0, pc->pl->loops[h].end);
-    t0 = whole_sets_start(pc, g, t0);
     for (int o = 0; o < gr->nops; o++)
         pc->op_inst[o] = mr->instance[o] < 0 ? 0 : mr->instance[o];
     int64_t base = t0;
