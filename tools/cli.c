@@ -14,9 +14,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "graph.h"
-#include "model_load.h"
-#include "target.h"
 
 int cli_exit_code(int status)
 {
@@ -82,6 +79,17 @@ int cli_open(const char *model_path, const char *target_path, nnp_model **m, nnp
     return rc;
 }
 
+int cli_lower(nnp_model *m, nnp_target *t, nnp_program **p, cli_err *e)
+{
+    int rc = nnp_program_lower(m, t, p);
+    if (rc) {
+        cli_err_set(e, rc, "%s", nnp_program_errmsg(*p));
+        nnp_program_close(*p);
+        *p = NULL;
+    }
+    return rc;
+}
+
 static int buf_write(void *ctx, const char *data, size_t len)
 {
     cli_buf *b = ctx;
@@ -106,6 +114,31 @@ static int buf_write(void *ctx, const char *data, size_t len)
 nnp_sink cli_buf_sink(cli_buf *b)
 {
     return (nnp_sink){buf_write, b};
+}
+
+void cli_buf_printf(cli_buf *b, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = -1;
+    } else if ((size_t)n < sizeof small) {
+        buf_write(b, small, (size_t)n);
+    } else {
+        char *big = malloc((size_t)n + 1);
+        if (!big) {
+            b->failed = -1;
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        buf_write(b, big, (size_t)n);
+        free(big);
+    }
 }
 
 void cli_buf_free(cli_buf *b)
@@ -184,28 +217,13 @@ int cli_write_file(const char *path, const void *data, size_t len, cli_err *e)
     return NNP_OK;
 }
 
-int cli_load(const char *model_path, const char *target_path, struct graph **g, struct target **t,
-             nnp_err *e)
-{
-    *g = NULL;
-    *t = NULL;
-    int rc = model_load(model_path, g, e);
-    if (!rc)
-        rc = target_path ? target_load(target_path, t, e) : target_default(t, e);
-    if (rc) {
-        graph_free(*g);
-        *g = NULL;
-    }
-    return rc;
-}
-
-int cli_write_output(const char *path, const strbuf *out, nnp_err *e)
+int cli_write_output(const char *path, const cli_buf *out, cli_err *e)
 {
     if (path && strcmp(path, "-"))
-        return write_file_atomic(path, out->s ? out->s : "", out->len, e);
+        return cli_write_file(path, out->s ? out->s : "", out->len, e);
     if (out->len && fwrite(out->s, 1, out->len, stdout) != out->len)
-        return err_set(e, NNP_IO, "cannot write to standard output");
-    return fflush(stdout) ? err_set(e, NNP_IO, "cannot write to standard output") : NNP_OK;
+        return cli_err_set(e, NNP_IO, "cannot write to standard output");
+    return fflush(stdout) ? cli_err_set(e, NNP_IO, "cannot write to standard output") : NNP_OK;
 }
 
 int cli_use_color(const char *mode, const char *output)

@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-#include "nnpipe/nnpipe.h"
+#include <nnpipe/nnpipe.h>
+
 #include "util.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INVALID = 2, EXIT_INTERNAL = 3 };
@@ -40,6 +41,8 @@ int cli_open_model(const char *path, nnp_model **m, cli_err *e);
 int cli_open_target(const char *path, nnp_target **t, cli_err *e);
 int cli_open(const char *model_path, const char *target_path, nnp_model **m, nnp_target **t,
              cli_err *e);
+/* Lowers m for t; on failure e holds the reason and *p is NULL. */
+int cli_lower(nnp_model *m, nnp_target *t, nnp_program **p, cli_err *e);
 
 /* Output collected in memory, to be written once complete: cli_buf_sink
  * hands it to the library's emitters. failed: memory ran out (the sink then
@@ -50,6 +53,7 @@ typedef struct cli_buf {
     int failed;
 } cli_buf;
 nnp_sink cli_buf_sink(cli_buf *b);
+void cli_buf_printf(cli_buf *b, const char *fmt, ...) CLI_PRINTF(2, 3);
 void cli_buf_free(cli_buf *b);
 
 /* Reads a whole file into a NUL-terminated buffer the caller frees;
@@ -59,14 +63,8 @@ int cli_read_file(const char *path, size_t max_bytes, char **out, size_t *len, c
  * rename, so a failure never leaves a truncated file or destroys the old one. */
 int cli_write_file(const char *path, const void *data, size_t len, cli_err *e);
 
-struct graph;
-struct target;
-/* Loads the model at model_path and the target at target_path (NULL: the
- * built-in default). On failure nothing is left to free. */
-int cli_load(const char *model_path, const char *target_path, struct graph **g,
-             struct target **t, nnp_err *e);
 /* Writes out to path atomically, or to stdout when path is NULL or "-". */
-int cli_write_output(const char *path, const strbuf *out, nnp_err *e);
+int cli_write_output(const char *path, const cli_buf *out, cli_err *e);
 /* Whether to colour: "always", "never", or "auto" (stdout is a terminal,
  * no -o file, and NO_COLOR unset). */
 int cli_use_color(const char *mode, const char *output);

@@ -11,8 +11,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "emit_c.h"
-#include "model_load.h"
 
 typedef struct opts {
     const char *model, *target, *output, *name, *weights;
@@ -74,7 +72,7 @@ static int parse_args(int argc, char **argv, opts *o)
         return usage_error("missing MODEL", NULL);
     if (strcmp(o->weights, "embed") && strcmp(o->weights, "file"))
         return usage_error("--weights must be embed or file, not", o->weights);
-    if (o->name && !emit_c_valid_name(o->name))
+    if (o->name && !nnp_c_name_valid(o->name))
         return usage_error("--name must be a C identifier (letters, digits, _; at most 64), not",
                            o->name);
     return 0;
@@ -127,53 +125,83 @@ static int make_paths(const opts *o, paths *ps)
     return 0;
 }
 
-static int write_all(const opts *o, const paths *ps, const emit_c_files *f, nnp_err *e)
+typedef struct texts {
+    cli_buf c, h, bin; /* bin stays empty unless --weights file */
+} texts;
+
+static int write_all(const opts *o, const paths *ps, const texts *f, cli_err *e)
 {
     const char *names[3] = {ps->h, ps->c, ps->bin};
-    const strbuf *texts[3] = {&f->h, &f->c, &f->bin};
+    const cli_buf *bufs[3] = {&f->h, &f->c, &f->bin};
     int n = !strcmp(o->weights, "file") ? 3 : 2, rc = NNP_OK, done = 0;
     for (; done < n && !rc; done++)
-        rc = write_file_atomic(names[done], texts[done]->s ? texts[done]->s : "", texts[done]->len, e);
+        rc = cli_write_file(names[done], bufs[done]->s ? bufs[done]->s : "", bufs[done]->len, e);
     if (rc)
         for (int k = 0; k < done - 1; k++)
             unlink(names[k]);
     return rc;
 }
 
-static int run(const opts *o, nnp_err *e)
+/* Lowers, modulo-schedules and verifies the model, and makes its C in
+ * memory; *fallback 1 when the C lays the loops out one after another. */
+static int generate(const opts *o, const paths *ps, nnp_model *m, nnp_target *t, texts *f,
+                    int *fallback, cli_err *e)
+{
+    nnp_program *p = NULL;
+    nnp_schedule *s = NULL;
+    nnp_c_options co;
+    nnp_c_options_init(&co);
+    co.name = ps->name;
+    co.header = ps->header;
+    co.weights_file = !strcmp(o->weights, "file");
+    co.bin_path = ps->bin;
+    co.with_main = o->with_main;
+    int rc = cli_lower(m, t, &p, e);
+    if (!rc && (rc = nnp_schedule_new(p, NULL, &s)))
+        cli_err_set(e, rc, "%s", nnp_schedule_errmsg(s));
+    else if (!rc && (rc = nnp_schedule_emit_c(s, &co, cli_buf_sink(&f->c), cli_buf_sink(&f->h),
+                                              cli_buf_sink(&f->bin))))
+        cli_err_set(e, rc, "%s", nnp_schedule_errmsg(s));
+    if (!rc)
+        nnp_schedule_c_fallback(s, fallback);
+    if (f->c.failed || f->h.failed || f->bin.failed)
+        rc = cli_err_set(e, NNP_NOMEM, "out of memory");
+    nnp_schedule_close(s);
+    nnp_program_close(p);
+    return rc;
+}
+
+static int run(const opts *o, cli_err *e)
 {
     paths ps;
     if (make_paths(o, &ps))
-        return err_set(e, NNP_MISUSE, "compile: cannot name the output files from '%s'",
-                       o->output ? o->output : o->model);
-    graph *g = NULL;
-    target *t = NULL;
-    program *p = NULL;
-    emit_c_files f = {0};
+        return cli_err_set(e, NNP_MISUSE, "compile: cannot name the output files from '%s'",
+                           o->output ? o->output : o->model);
+    nnp_model *m = NULL;
+    nnp_target *t = NULL;
+    texts f = {{0}, {0}, {0}};
     int fallback = 0;
-    emit_c_options eo = {.name = ps.name, .header = ps.header,
-                         .weights_file = !strcmp(o->weights, "file"), .bin_path = ps.bin,
-                         .with_main = o->with_main, .model_label = o->model};
-    int rc = cli_load(o->model, o->target, &g, &t, e);
+    int rc = cli_open(o->model, o->target, &m, &t, e);
     if (!rc)
-        rc = lower_program(g, t, &p, e);
-    if (!rc)
-        rc = emit_c_program(p, NULL, &eo, &f, &fallback, e);
+        rc = generate(o, &ps, m, t, &f, &fallback, e);
     if (!rc)
         rc = write_all(o, &ps, &f, e);
     if (!rc && !o->quiet) {
+        nnp_target_desc td;
+        nnp_target_describe(t, &td);
         printf("wrote %s (%zu bytes) and %s", ps.c, f.c.len, ps.h);
-        if (eo.weights_file)
+        if (!strcmp(o->weights, "file"))
             printf(", weights %s (%zu bytes)", ps.bin, f.bin.len);
-        printf("\nentry point %s_run for target %s%s\n", ps.name, t->name,
+        printf("\nentry point %s_run for target %s%s\n", ps.name, td.name,
                fallback ? "; loops laid out one after another (their buffers did not fit side by "
                           "side)"
                         : "");
     }
-    emit_c_files_free(&f);
-    program_free(p);
-    target_free(t);
-    graph_free(g);
+    cli_buf_free(&f.c);
+    cli_buf_free(&f.h);
+    cli_buf_free(&f.bin);
+    nnp_target_close(t);
+    nnp_model_close(m);
     return rc;
 }
 
@@ -183,7 +211,7 @@ int cmd_compile(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    nnp_err e = {0};
+    cli_err e;
     rc = run(&o, &e);
     return rc ? cli_fail(&e) : EXIT_OK;
 }
