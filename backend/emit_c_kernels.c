@@ -17,7 +17,8 @@
  *  - Gemm/MatMul: with B' rows contiguous (transB = 0) each A' element
  *    scales a B row into the output row (vectorized, reference order);
  *    with transB = 1 each output is a dot product with eight partial sums.
- *  - Elementwise, Concat, Softmax, global pools as in the interpreter.
+ *  - Elementwise, Concat, Softmax, global pools as in the interpreter;
+ *    Transpose as a strided gather along output rows.
  * Epilogue steps (bias, activations, binary ops with a broadcast skip operand) run on
  * the last reduction step; a fused pool is its own kernel reading the
  * accumulator on chip. */
@@ -911,6 +912,61 @@ static void softmax_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
     sb_puts(out, ");\n");
 }
 
+/* ---- Transpose ---- */
+
+/* Output box position d reads the input box at sum d_a * s_a, s_a being
+ * the input box's stride along axis perm[a]: the copy runs along output
+ * rows, gathering from the input with stride s_<r-1>. */
+static int transpose_emit(cgen *cg, int g, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[g];
+    int r = cg_op_tensor(cg, gr, op)->rank;
+    const int *perm = gr->par.perm;
+    char fn[64];
+    cg_kernel_name(cg, g, op, fn, sizeof fn);
+    sb_printf(out, "\n/* %s: output axis a is input axis (", gr->ops[op].name);
+    for (int a = 0; a < r; a++)
+        sb_printf(out, "%s%d", a ? ", " : "", perm[a]);
+    sb_printf(out, ")[a]. */\nstatic void %s(float *restrict out, const float *restrict in, "
+                   "const int32_t *ro, const int32_t *ri)\n{\n", fn);
+    for (int a = 0; a < r; a++) {
+        sb_printf(out, "    const long s%d = ", a);
+        put_stride(out, "ri", r, perm[a]);
+        sb_puts(out, ";\n");
+    }
+    sb_printf(out, "    const long E = ro[%d] - ro[%d];\n    long i", 2 * r - 1, r - 1);
+    for (int d = 0; d < r - 1; d++)
+        sb_printf(out, ", d%d", d);
+    sb_puts(out, ";\n    float *restrict y = out;\n");
+    char ind[64] = "    ";
+    for (int d = 0; d < r - 1; d++) {
+        sb_printf(out, "%sfor (d%d = 0; d%d < ro[%d] - ro[%d]; d%d++)%s\n", ind, d, d, r + d, d, d,
+                  d == r - 2 ? " {" : "");
+        strcat(ind, "    ");
+    }
+    sb_printf(out, "%sconst float *restrict a = in", ind);
+    for (int d = 0; d < r - 1; d++)
+        sb_printf(out, " + d%d * s%d", d, d);
+    sb_printf(out, ";\n%sfor (i = 0; i < E; i++)\n%s    y[i] = a[i * s%d];\n%sy += E;\n", ind,
+              ind, r - 1, ind);
+    sb_puts(out, "    }\n}\n");
+    return NNP_OK;
+}
+
+static void transpose_call(const cgen *cg, const cg_site *s, int op, strbuf *out)
+{
+    const prog_group *gr = &cg->p->groups[s->g];
+    const prog_op *o = &gr->ops[op];
+    char fn[64], dst[160];
+    cg_kernel_name(cg, s->g, op, fn, sizeof fn);
+    cg_buf_expr(cg, s, o->out, dst, sizeof dst);
+    sb_printf(out, "%s(%s", fn, dst);
+    cg_arg_buf(cg, s, gr->bufs[o->in[0]].producer, out);
+    cg_arg_row(cg, s, op, out);
+    cg_arg_row(cg, s, gr->bufs[o->in[0]].producer, out);
+    sb_puts(out, ");\n");
+}
+
 /* ---- the table ---- */
 
 typedef struct kernel_desc {
@@ -927,6 +983,7 @@ static const kernel_desc compute_kernels[GK_COUNT] = {
     [GK_CONCAT] = {concat_emit, concat_call},
     [GK_SOFTMAX] = {softmax_emit, softmax_call},
     [GK_WHOLE] = {cg_whole_kernel, cg_whole_call},
+    [GK_TRANSPOSE] = {transpose_emit, transpose_call},
 };
 
 static const kernel_desc fused_pool = {pool_emit, pool_call};

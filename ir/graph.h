@@ -84,6 +84,9 @@ typedef enum op_kind {
     OP_MIN,
     OP_SUM,
     OP_PRELU,
+    OP_SQUEEZE,
+    OP_UNSQUEEZE,
+    OP_TRANSPOSE,
     OP_COUNT
 } op_kind;
 

@@ -125,5 +125,9 @@ int infer_concat(graph *g, int n, nnp_err *e);
 int run_concat(const graph *g, const node *nd, float *const *v, nnp_err *e);
 int infer_flatten(graph *g, int n, nnp_err *e);
 int infer_reshape(graph *g, int n, nnp_err *e);
+int infer_squeeze(graph *g, int n, nnp_err *e);
+int infer_unsqueeze(graph *g, int n, nnp_err *e);
+int infer_transpose(graph *g, int n, nnp_err *e);
+int run_transpose(const graph *g, const node *nd, float *const *v, nnp_err *e);
 
 #endif

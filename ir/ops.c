@@ -9,7 +9,8 @@
  * does not do with NNP_UNSUPPORTED and a message saying so.
  *
  * Ops that only move data (Identity, Dropout at inference, Flatten,
- * Reshape) share run_identity: a row-major copy is the whole semantics.
+ * Reshape, Squeeze, Unsqueeze) share run_identity: a row-major copy is the
+ * whole semantics.
  * The activations share run_activation, which applies their row of the
  * activation table (op_unary.c); the broadcasting ops share run_binary,
  * which folds their inputs with their row of the binary table
@@ -67,6 +68,9 @@ const op_desc op_table[OP_COUNT] = {
     [OP_MIN] = ROW("Min", 1, 1 << 20, 1, 1, infer_binary, run_binary, macs_none),
     [OP_SUM] = ROW("Sum", 1, 1 << 20, 1, 1, infer_binary, run_binary, macs_none),
     [OP_PRELU] = ROW("PRelu", 2, 2, 1, 1, infer_prelu, run_binary, macs_none),
+    [OP_SQUEEZE] = ROW("Squeeze", 1, 2, 1, 1, infer_squeeze, run_identity, macs_none),
+    [OP_UNSQUEEZE] = ROW("Unsqueeze", 1, 2, 1, 1, infer_unsqueeze, run_identity, macs_none),
+    [OP_TRANSPOSE] = ROW("Transpose", 1, 1, 1, 1, infer_transpose, run_transpose, macs_none),
 };
 
 int op_from_name(const char *name)

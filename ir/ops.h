@@ -67,6 +67,11 @@ typedef struct bin_desc {
 /* The binary row of op, or NULL when op is not a binary elementwise op. */
 const bin_desc *bin_of(op_kind op);
 
+/* The permutation of Transpose node nd over a rank-r input (its perm
+ * attribute, or the axes reversed): output axis i is input axis perm[i].
+ * nd must have passed graph_check. */
+void transpose_perm(const node *nd, int r, int *perm);
+
 enum { MAX_SPATIAL = MAX_RANK - 2 };
 
 /* A sliding window over the spatial dims of an NC... tensor, with every ONNX

@@ -147,6 +147,7 @@ static const work_fn compute_work[GK_COUNT] = {
     [GK_CONV] = work_mac,           [GK_POOL] = work_pool,       [GK_GLOBALPOOL] = work_globalpool,
     [GK_GEMM] = work_mac,           [GK_ELTWISE] = work_eltwise, [GK_CONCAT] = work_copy,
     [GK_SOFTMAX] = work_softmax,    [GK_ALIAS] = work_copy,      [GK_WHOLE] = work_whole,
+    [GK_TRANSPOSE] = work_copy,
 };
 
 static int64_t bytes_of(const prog_op *o, const region *r)

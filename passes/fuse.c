@@ -37,6 +37,7 @@ static const group_kind lone_kind[OP_COUNT] = {
     [OP_HARDSWISH] = GK_ELTWISE,   [OP_SOFTPLUS] = GK_ELTWISE,   [OP_SOFTSIGN] = GK_ELTWISE,
     [OP_SUB] = GK_ELTWISE,         [OP_DIV] = GK_ELTWISE,        [OP_MAX] = GK_ELTWISE,
     [OP_MIN] = GK_ELTWISE,         [OP_SUM] = GK_ELTWISE,        [OP_PRELU] = GK_ELTWISE,
+    [OP_SQUEEZE] = GK_ALIAS,       [OP_UNSQUEEZE] = GK_ALIAS,    [OP_TRANSPOSE] = GK_TRANSPOSE,
 };
 
 static int is_const(const graph *g, int t)
@@ -65,8 +66,25 @@ static int bn_params_const(const graph *g, const node *n)
     return 1;
 }
 
+/* A Transpose that keeps its input's dims other than 1 in order leaves
+ * every element where it is in row-major order: a reshape. */
+static int keeps_order(const graph *g, const node *n)
+{
+    const tensor *x = &g->tensors[n->in[0]];
+    int perm[MAX_RANK], last = -1;
+    transpose_perm(n, x->rank, perm);
+    for (int i = 0; i < x->rank; i++)
+        if (x->dims[perm[i]] != 1) {
+            if (perm[i] < last)
+                return 0;
+            last = perm[i];
+        }
+    return 1;
+}
+
 /* The kind a node gets alone, demoted to GK_WHOLE where tiling does not
- * apply (other ranks, 1-D MatMul operands, computed Clip bounds). */
+ * apply (other ranks, 1-D MatMul operands, computed Clip bounds), or to an
+ * alias where a Transpose moves nothing. */
 static group_kind kind_of(const graph *g, const node *n)
 {
     group_kind k = lone_kind[n->op];
@@ -77,6 +95,8 @@ static group_kind kind_of(const graph *g, const node *n)
         return r0 == 4 ? k : GK_WHOLE;
     case GK_GEMM:
         return n->op == OP_MATMUL && (r0 < 2 || rank_of(g, n->in[1]) < 2) ? GK_WHOLE : k;
+    case GK_TRANSPOSE:
+        return keeps_order(g, n) ? GK_ALIAS : k;
     case GK_ELTWISE:
         if (n->op == OP_CLIP && !is_activation(g, n))
             return GK_WHOLE;

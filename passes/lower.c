@@ -505,14 +505,28 @@ static int build_whole(program *p, const fused_group *fg, prog_group *gr, nnp_er
     return simple_body(p, gr, op_table[n->op].name, role) ? nomem(e, gr->name) : NNP_OK;
 }
 
-/* Reshape, Flatten, Identity, Dropout: row-major order is unchanged, so the
- * output is the input's storage under another shape; nothing moves. */
+/* Reshape, Flatten, Identity, Dropout, Squeeze, Unsqueeze and a Transpose
+ * that moves only dims of 1: row-major order is unchanged, so the output is
+ * the input's storage under another shape; nothing moves. */
 static int build_alias(program *p, const fused_group *fg, prog_group *gr, nnp_err *e)
 {
     (void)e;
     const node *n = &p->g->nodes[fg->anchor];
     gr->out_tensor = n->out[0];
     return NNP_OK;
+}
+
+/* One loop per output axis; the load reads the output box with its axes
+ * permuted back, and the compute op copies it across transposed. */
+static int build_transpose(program *p, const fused_group *fg, prog_group *gr, nnp_err *e)
+{
+    const node *n = &p->g->nodes[fg->anchor];
+    gr->out_tensor = n->out[0];
+    transpose_perm(n, p->tensors[gr->out_tensor].rank, gr->par.perm);
+    axis_loops(p, gr, MAX_RANK, -1);
+    if (load_operand(p, gr, 0, n->in[0]) < 0)
+        return nomem(e, gr->name);
+    return simple_body(p, gr, "transpose", ROLE_VECTOR) ? nomem(e, gr->name) : NNP_OK;
 }
 
 typedef int (*build_fn)(program *, const fused_group *, prog_group *, nnp_err *);
@@ -530,6 +544,7 @@ static const struct kind_desc {
     [GK_SOFTMAX] = {"softmax", build_softmax},
     [GK_ALIAS] = {"alias", build_alias},
     [GK_WHOLE] = {"whole", build_whole},
+    [GK_TRANSPOSE] = {"transpose", build_transpose},
 };
 
 const char *group_kind_name(group_kind k)

@@ -43,8 +43,9 @@
  * Memory. Tensors are indexed as in the graph (prog->tensors[i] mirrors
  * graph tensor i), followed by constants that lowering makes (folded
  * BatchNormalization weights and biases), which the program owns. Reshape,
- * Flatten, Identity and Dropout become zero-cost alias groups: their output
- * shares its input's storage (same row-major order), with no body ops.
+ * Flatten, Identity, Dropout, Squeeze, Unsqueeze and a Transpose that only
+ * moves dims of 1 become zero-cost alias groups: their output shares its
+ * input's storage (same row-major order), with no body ops.
  *
  * A program borrows its graph and target (both must outlive it) and is
  * freed with one call, program_free. */
@@ -68,10 +69,12 @@ typedef enum group_kind {
     GK_ELTWISE,    /* an activation, a broadcasting binary op or BatchNormalization alone */
     GK_CONCAT,     /* Concat, tiled over every axis but the concatenated one */
     GK_SOFTMAX,    /* Softmax, tiled over the axes before the normalised ones */
-    GK_ALIAS,      /* Reshape, Flatten, Identity, Dropout: output aliases the input, no ops */
+    GK_ALIAS,      /* Reshape, Flatten, Identity, Dropout, Squeeze, Unsqueeze, a Transpose that
+                      keeps the order of the elements: output aliases the input, no ops */
     GK_WHOLE,      /* anything else (Conv/pool of other ranks, MatMul with a 1-D operand,
                       Clip with computed bounds): one tile holding whole tensors, the compute
                       op is the reference op */
+    GK_TRANSPOSE,  /* Transpose that reorders elements, tiled over its output axes */
     GK_COUNT
 } group_kind;
 
@@ -206,7 +209,8 @@ typedef struct epi_step {
  *     (shift).
  *   GK_CONCAT: load arg k is input k; GK_SOFTMAX: over axes from `axis`
  *     (legacy) or along `axis`; GK_WHOLE: op_table[op].run on whole
- *     tensors. */
+ *     tensors; GK_TRANSPOSE: the input box is the output box with its
+ *     axes permuted (output axis i is input axis perm[i]), copied across. */
 typedef struct group_params {
     window conv;          /* GK_CONV: the Conv's window */
     int64_t conv_group;   /* GK_CONV: Conv's group attribute */
@@ -223,6 +227,7 @@ typedef struct group_params {
     float p0, p1;         /* GK_ELTWISE: an activation's parameters a, b (act_params) */
     int axis;             /* GK_CONCAT: the axis; GK_SOFTMAX: the first normalised axis */
     int legacy_softmax;   /* GK_SOFTMAX: opset < 13 (normalise over every axis from `axis`) */
+    int perm[MAX_RANK];   /* GK_TRANSPOSE: output axis i is input axis perm[i] */
 } group_params;
 
 /* Why the tiling was chosen, and what the search refused. */

@@ -347,6 +347,24 @@ static void region_softmax(const program *p, const prog_group *gr, int op, const
     r->tensor = gr->ops[op].kind == POP_STORE ? gr->out_tensor : gr->ops[op].tensor;
 }
 
+/* The input box is the output box read through the permutation. */
+static void region_transpose(const program *p, const prog_group *gr, int op,
+                             const int64_t *idx, region *r)
+{
+    const prog_op *o = &gr->ops[op];
+    region b;
+    out_box(p, gr, idx, &b);
+    if (o->kind == POP_COMPUTE || o->kind == POP_STORE) {
+        *r = b;
+        return;
+    }
+    full_box(p, o->tensor, r);
+    for (int i = 0; i < b.rank; i++) {
+        r->lo[gr->par.perm[i]] = b.lo[i];
+        r->hi[gr->par.perm[i]] = b.hi[i];
+    }
+}
+
 static void region_whole(const program *p, const prog_group *gr, int op, const int64_t *idx,
                          region *r)
 {
@@ -360,6 +378,7 @@ static const region_fn region_fns[GK_COUNT] = {
     [GK_CONV] = region_conv,       [GK_POOL] = region_pool,       [GK_GLOBALPOOL] = region_globalpool,
     [GK_GEMM] = region_gemm,       [GK_ELTWISE] = region_eltwise, [GK_CONCAT] = region_concat,
     [GK_SOFTMAX] = region_softmax, [GK_ALIAS] = region_whole,     [GK_WHOLE] = region_whole,
+    [GK_TRANSPOSE] = region_transpose,
 };
 
 /* Narrows a windowed input load's clipped part to the positions the

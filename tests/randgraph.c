@@ -751,6 +751,102 @@ static int make_reshape(gen *s, int x, op_kind op)
     return add_node(s, op, in, 2, &ys);
 }
 
+/* A Squeeze or Unsqueeze of x with its axes as an opset-13 constant input,
+ * or the attribute before (count < 0: no axes at all). */
+static int axes_node(gen *s, op_kind op, int x, const int64_t *axes, int count, const shape *ys)
+{
+    int in[2] = {x, -1};
+    if (count >= 0 && s->g->opset >= 13 && (in[1] = add_iconst(s, count, axes)) < 0)
+        return -1;
+    int n = add_node(s, op, in, in[1] >= 0 ? 2 : 1, ys);
+    if (count >= 0 && s->g->opset < 13)
+        set_ints(s, n, "axes", axes, count);
+    return n;
+}
+
+/* Squeeze some of x's dims of 1 (negative axes now and then), or all of
+ * them with no axes; with none, an Unsqueeze first makes one. */
+static int make_squeeze(gen *s, int x, op_kind op)
+{
+    shape xs = shape_of(s, x), ys = {0, {0}};
+    int64_t axes[MAX_RANK];
+    int count = 0, all = rg_chance(s->r, 25), ones = 0;
+    for (int i = 0; i < xs.rank; i++)
+        ones += xs.d[i] == 1;
+    if (!ones) {
+        if (xs.rank >= MAX_RANK)
+            return -1;
+        int64_t at = rg_int(s->r, 0, xs.rank);
+        shape us = {xs.rank + 1, {0}};
+        for (int i = 0, k = 0; i < us.rank; i++)
+            us.d[i] = i == at ? 1 : xs.d[k++];
+        if (axes_node(s, OP_UNSQUEEZE, x, &at, 1, &us) < 0)
+            return -1;
+        x = s->live[s->nlive - 1];
+        xs = us;
+    }
+    for (int i = 0; i < xs.rank; i++) {
+        int drop = xs.d[i] == 1 && (all || rg_chance(s->r, 60));
+        if (drop && !all)
+            axes[count++] = rg_chance(s->r, 30) ? i - xs.rank : i;
+        if (!drop)
+            ys.d[ys.rank++] = xs.d[i];
+    }
+    if (!all && count == 0) { /* keep at least one axis when listing them */
+        for (int i = 0; i < xs.rank && count == 0; i++)
+            if (xs.d[i] == 1)
+                axes[count++] = i;
+        ys.rank = 0;
+        for (int i = 0; i < xs.rank; i++)
+            if (i != axes[0])
+                ys.d[ys.rank++] = xs.d[i];
+    }
+    return axes_node(s, op, x, axes, all ? -1 : count, &ys);
+}
+
+/* Unsqueeze one or two new axes of 1 at random places. */
+static int make_unsqueeze(gen *s, int x, op_kind op)
+{
+    shape xs = shape_of(s, x), ys;
+    int count = (int)rg_int(s->r, 1, 2);
+    if (xs.rank + count > MAX_RANK)
+        return -1;
+    ys.rank = xs.rank + count;
+    int64_t axes[2];
+    unsigned mask = 0;
+    for (int k = 0; k < count; k++) {
+        int64_t a;
+        do
+            a = rg_int(s->r, 0, ys.rank - 1);
+        while (mask >> a & 1);
+        mask |= 1u << a;
+        axes[k] = rg_chance(s->r, 30) ? a - ys.rank : a;
+    }
+    for (int i = 0, k = 0; i < ys.rank; i++)
+        ys.d[i] = mask >> i & 1 ? 1 : xs.d[k++];
+    return axes_node(s, op, x, axes, count, &ys);
+}
+
+/* A random permutation of x's axes, or the default (reversed). */
+static int make_transpose(gen *s, int x, op_kind op)
+{
+    shape xs = shape_of(s, x), ys = xs;
+    int64_t perm[MAX_RANK];
+    int dflt = rg_chance(s->r, 20);
+    for (int i = 0; i < xs.rank; i++)
+        perm[i] = dflt ? xs.rank - 1 - i : i;
+    for (int i = xs.rank - 1; i > 0 && !dflt; i--) {
+        int64_t j = rg_int(s->r, 0, i), t = perm[i];
+        perm[i] = perm[j], perm[j] = t;
+    }
+    for (int i = 0; i < xs.rank; i++)
+        ys.d[i] = xs.d[perm[i]];
+    int n = add_node(s, op, &x, 1, &ys);
+    if (!dflt)
+        set_ints(s, n, "perm", perm, xs.rank);
+    return n;
+}
+
 static int make_gemm(gen *s, int x, op_kind op)
 {
     shape xs = shape_of(s, x);
@@ -894,6 +990,9 @@ static const struct maker {
     {OP_MIN, 2, make_variadic},
     {OP_SUM, 2, make_variadic},
     {OP_PRELU, 2, make_prelu},
+    {OP_SQUEEZE, 1, make_squeeze},
+    {OP_UNSQUEEZE, 1, make_unsqueeze},
+    {OP_TRANSPOSE, 2, make_transpose},
 };
 enum { NMAKERS = sizeof makers / sizeof *makers };
 

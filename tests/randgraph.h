@@ -16,7 +16,8 @@
  * strides, dilations, groups and auto_pad; pools with ceil_mode and
  * count_include_pad; Add, Sub, Mul, Div (by constants away from 0), Max,
  * Min and Sum (of 1 to 4 inputs) with multidirectional broadcasting against
- * constants or other live tensors; PRelu with a broadcast slope; Concat along any axis; Gemm with
+ * constants or other live tensors; PRelu with a broadcast slope; Squeeze and
+ * Unsqueeze with axes as an attribute or (opset 13) an input; Transpose; Concat along any axis; Gemm with
  * transposes and broadcast C; batched MatMul; Reshape with 0 and -1;
  * Softmax on any axis under both opset conventions. Every tensor stays
  * under max_elems elements and no dim is 0.

@@ -130,9 +130,23 @@ static void nv_unary(nv_node *c)
         case OP_HARDSWISH: v = v * fmax(0, fmin(1, v / 6 + 0.5)); break;
         case OP_SOFTPLUS: v = log(exp(v) + 1); break;
         case OP_SOFTSIGN: v = v / (1 + fabs(v)); break;
-        default: break; /* Identity, Dropout, Flatten, Reshape: the data as it is */
+        default: break; /* Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze: as is */
         }
         c->out.v[i] = v;
+    }
+}
+
+/* Output index i reads input index j with j[perm[i]] = i[i]. */
+static void nv_transpose(nv_node *c)
+{
+    int r = c->out.rank, np;
+    const int64_t *perm = attr_ints(c->n, "perm", &np);
+    int64_t idx[MAX_RANK], j[MAX_RANK];
+    for (int64_t f = 0, n = count(r, c->out.dims); f < n; f++) {
+        unravel(f, r, c->out.dims, idx);
+        for (int i = 0; i < r; i++)
+            j[perm ? perm[i] : r - 1 - i] = idx[i];
+        c->out.v[f] = c->in[0].v[ravel(r, c->in[0].dims, j)];
     }
 }
 
@@ -417,7 +431,8 @@ static void (*const nv_ops[OP_COUNT])(nv_node *) = {
     [OP_SOFTSIGN] = nv_unary,     [OP_SUB] = nv_binary,
     [OP_DIV] = nv_binary,         [OP_MAX] = nv_binary,
     [OP_MIN] = nv_binary,         [OP_SUM] = nv_binary,
-    [OP_PRELU] = nv_binary,
+    [OP_PRELU] = nv_binary,       [OP_SQUEEZE] = nv_unary,
+    [OP_UNSQUEEZE] = nv_unary,    [OP_TRANSPOSE] = nv_transpose,
 };
 
 /* Evaluates the checked graph g on inputs; returns each graph output as a

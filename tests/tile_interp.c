@@ -551,6 +551,29 @@ static int softmax_compute(ctx *c, const prog_op *o, const region *r)
     return 0;
 }
 
+/* Copies the input box across transposed: output position x reads input
+ * position y with y[perm[i]] = x[i]. */
+static int transpose_compute(ctx *c, const prog_op *o, const region *r)
+{
+    const bufstate *in = input_buf(c, o, 0);
+    const int *perm = c->gr->par.perm;
+    if (buf_open(c, o->out, r))
+        return -1;
+    float *out = c->bufs[o->out].data;
+    int64_t x[MAX_RANK], y[MAX_RANK];
+    memcpy(x, r->lo, sizeof x);
+    if (!nonempty(r->lo, r->hi, r->rank))
+        return 0;
+    do {
+        for (int i = 0; i < r->rank; i++)
+            y[perm[i]] = x[i];
+        if (!in_box(&in->box, y))
+            return fail(c, "transpose output reads outside the loaded box");
+        out[box_at(r, x)] = in->data[box_at(&in->box, y)];
+    } while (next(x, r->lo, r->hi, r->rank));
+    return 0;
+}
+
 /* The reference op on whole tensors held in buffers. */
 static int whole_compute(ctx *c, const prog_op *o, const region *r)
 {
@@ -580,6 +603,7 @@ static const compute_fn computes[GK_COUNT] = {
     [GK_GLOBALPOOL] = globalpool_compute, [GK_GEMM] = gemm_compute,
     [GK_ELTWISE] = eltwise_compute, [GK_CONCAT] = concat_compute,
     [GK_SOFTMAX] = softmax_compute, [GK_WHOLE] = whole_compute,
+    [GK_TRANSPOSE] = transpose_compute,
 };
 
 static int run_op(ctx *c, int i)
