@@ -64,6 +64,24 @@ static inline int tb_const(graph *g, const char *name, const int64_t *dims, int 
     return t;
 }
 
+/* A float constant with seeded values uniform in [lo, hi]: the weights of
+ * a test model. */
+static inline int tb_const_seeded(graph *g, const char *name, const int64_t *dims, int rank,
+                                  float lo, float hi, unsigned seed)
+{
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++)
+        n *= dims[i];
+    float *v = malloc((size_t)(n ? n : 1) * sizeof *v);
+    for (int64_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        v[i] = lo + (hi - lo) * (float)((seed >> 8) % 1001) / 1000.0f;
+    }
+    int t = tb_const(g, name, dims, rank, v, (int)n);
+    free(v);
+    return t;
+}
+
 static inline int tb_iconst(graph *g, const char *name, const int64_t *dims, int rank,
                             const int64_t *v, int n)
 {
@@ -92,6 +110,16 @@ static inline int tb_node(graph *g, op_kind op, const char *name, const char **i
     int n = graph_add_node(g, op, name, ii, nin, oo, nout);
     cr_assert_geq(n, 0);
     return n;
+}
+
+/* The index of the node called name (which must exist). */
+static inline int tb_node_named(const graph *g, const char *name)
+{
+    for (size_t i = 0; i < g->nnodes; i++)
+        if (!strcmp(g->nodes[i].name, name))
+            return (int)i;
+    cr_assert_fail("no node '%s'", name);
+    return -1;
 }
 
 /* Marks tensor name as a graph output. */

@@ -25,6 +25,9 @@
 
 #include "ops.h"
 
+/* rg_opts.ops is a mask of 1 << op_kind. */
+_Static_assert(OP_COUNT <= 64, "rg_opts.ops has one bit per op kind");
+
 /* ---- choices ---- */
 
 static uint64_t splitmix(uint64_t *s)

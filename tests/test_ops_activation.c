@@ -185,26 +185,6 @@ Test(ops_activation, wrong_input_counts_and_types_are_refused_naming_the_node)
 
 /* ---- fusion and the whole pipeline ---- */
 
-static unsigned lcg(unsigned *s)
-{
-    *s = *s * 1103515245u + 12345u;
-    return *s >> 8;
-}
-
-/* A constant of the given dims with values uniform in [-scale, scale]. */
-static void seeded_const(graph *g, const char *name, const int64_t *dims, int rank, float scale,
-                         unsigned seed)
-{
-    int64_t n = 1;
-    for (int i = 0; i < rank; i++)
-        n *= dims[i];
-    float *v = malloc((size_t)n * sizeof *v);
-    for (int64_t i = 0; i < n; i++)
-        v[i] = scale * ((float)(lcg(&seed) % 2001) / 1000.0f - 1.0f);
-    tb_const(g, name, dims, rank, v, (int)n);
-    free(v);
-}
-
 static const op_kind chain[] = {OP_TANH, OP_ELU,      OP_SELU, OP_HARDSIGMOID,
                                 OP_SOFTPLUS, OP_NEG, OP_SOFTSIGN, OP_HARDSWISH};
 enum { NCHAIN = sizeof chain / sizeof *chain };
@@ -235,8 +215,8 @@ static graph *activation_model(void)
     graph *g = graph_new();
     g->opset = 13;
     tb_input(g, "x", I64(1, 3, 8, 8));
-    seeded_const(g, "w", I64(4, 3, 3, 3), 0.3f, 7);
-    seeded_const(g, "b", I64(4), 0.5f, 8);
+    tb_const_seeded(g, "w", I64(4, 3, 3, 3), -0.3f, 0.3f, 7);
+    tb_const_seeded(g, "b", I64(4), -0.5f, 0.5f, 8);
     int c = tb_node(g, OP_CONV, "conv", NAMES("x", "w", "b"), NAMES("c"));
     node_set_ints(g, c, "pads", I64(1, 1, 1, 1));
     apply_chain(g, "f", chain, NCHAIN, "c", "y0");
@@ -244,7 +224,7 @@ static graph *activation_model(void)
     static const op_kind alone[] = {OP_ABS, OP_SQRT, OP_EXP, OP_LOG};
     apply_chain(g, "m", alone, 4, "x", "y2");
     tb_node(g, OP_FLATTEN, "flat", NAMES("x"), NAMES("fx"));
-    seeded_const(g, "wg", I64(192, 10), 0.1f, 9);
+    tb_const_seeded(g, "wg", I64(192, 10), -0.1f, 0.1f, 9);
     tb_node(g, OP_GEMM, "gemm", NAMES("fx", "wg"), NAMES("gm"));
     static const op_kind tail[] = {OP_SOFTPLUS, OP_LOG};
     apply_chain(g, "g", tail, 2, "gm", "y3");
@@ -258,11 +238,7 @@ static graph *activation_model(void)
 
 static int group_of(const program *p, const graph *g, const char *node_name)
 {
-    for (size_t i = 0; i < g->nnodes; i++)
-        if (!strcmp(g->nodes[i].name, node_name))
-            return p->group_of_node[i];
-    cr_assert_fail("no node %s", node_name);
-    return -1;
+    return p->group_of_node[tb_node_named(g, node_name)];
 }
 
 Test(ops_activation, every_activation_fuses_into_the_conv_and_gemm_epilogue)

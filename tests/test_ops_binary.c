@@ -222,21 +222,6 @@ Test(ops_binary, wrong_input_counts_are_refused_naming_the_node)
 
 /* ---- fusion and the whole pipeline ---- */
 
-static void seeded_const(graph *g, const char *name, const int64_t *dims, int rank, float lo,
-                         float hi, unsigned seed)
-{
-    int64_t n = 1;
-    for (int i = 0; i < rank; i++)
-        n *= dims[i];
-    float *v = malloc((size_t)(n ? n : 1) * sizeof *v);
-    for (int64_t i = 0; i < n; i++) {
-        seed = seed * 1103515245u + 12345u;
-        v[i] = lo + (hi - lo) * (float)((seed >> 8) % 1001) / 1000.0f;
-    }
-    tb_const(g, name, dims, rank, v, (int)n);
-    free(v);
-}
-
 /* x [1,3,8,8], z [1,1,1,8]:
  *   y0 = Sum(Min(1.5, Max(Div(Sub(s, PRelu(Conv(x), slope)), d), m), z), fused: the skip
  *        operand before the chain for Sub and Min, after it for the others;
@@ -249,35 +234,35 @@ static graph *binary_model(void)
     g->opset = 13;
     tb_input(g, "x", I64(1, 3, 8, 8));
     tb_input(g, "z", I64(1, 1, 1, 8));
-    seeded_const(g, "w", I64(4, 3, 3, 3), -0.3f, 0.3f, 7);
+    tb_const_seeded(g, "w", I64(4, 3, 3, 3), -0.3f, 0.3f, 7);
     int c = tb_node(g, OP_CONV, "conv", NAMES("x", "w"), NAMES("c"));
     node_set_ints(g, c, "pads", I64(1, 1, 1, 1));
-    seeded_const(g, "slope", I64(4, 1, 1), 0.05f, 0.3f, 8);
+    tb_const_seeded(g, "slope", I64(4, 1, 1), 0.05f, 0.3f, 8);
     tb_node(g, OP_PRELU, "f_prelu", NAMES("c", "slope"), NAMES("f0"));
-    seeded_const(g, "s", I64(4, 1, 1), -0.5f, 0.5f, 9);
+    tb_const_seeded(g, "s", I64(4, 1, 1), -0.5f, 0.5f, 9);
     tb_node(g, OP_SUB, "f_sub", NAMES("s", "f0"), NAMES("f1"));
-    seeded_const(g, "d", I64(1), 0.5f, 0.5f, 10);
+    tb_const_seeded(g, "d", I64(1), 0.5f, 0.5f, 10);
     tb_node(g, OP_DIV, "f_div", NAMES("f1", "d"), NAMES("f2"));
-    seeded_const(g, "m", I64(8), -0.2f, 0.2f, 11);
+    tb_const_seeded(g, "m", I64(8), -0.2f, 0.2f, 11);
     tb_node(g, OP_MAX, "f_max", NAMES("f2", "m"), NAMES("f3"));
     tb_const(g, "cap", SCALAR, F32(1.5f));
     tb_node(g, OP_MIN, "f_min", NAMES("cap", "f3"), NAMES("f4"));
     tb_node(g, OP_SUM, "f_sum", NAMES("f4", "z"), NAMES("y0"));
-    seeded_const(g, "k", I64(3, 1, 1), -1, 1, 12);
+    tb_const_seeded(g, "k", I64(3, 1, 1), -1, 1, 12);
     tb_node(g, OP_MAX, "a_max", NAMES("x", "z", "k"), NAMES("y1"));
     tb_node(g, OP_MIN, "a_min", NAMES("x"), NAMES("y2"));
     tb_node(g, OP_SUM, "a_sum", NAMES("z", "x"), NAMES("y3"));
     tb_node(g, OP_SUB, "a_sub", NAMES("z", "x"), NAMES("y4"));
-    seeded_const(g, "d3", I64(3, 1, 1), 0.5f, 2.0f, 13);
+    tb_const_seeded(g, "d3", I64(3, 1, 1), 0.5f, 2.0f, 13);
     tb_node(g, OP_DIV, "a_div", NAMES("x", "d3"), NAMES("y5"));
-    seeded_const(g, "slope3", I64(3, 1, 1), 0.0f, 0.5f, 14);
+    tb_const_seeded(g, "slope3", I64(3, 1, 1), 0.0f, 0.5f, 14);
     tb_node(g, OP_PRELU, "a_prelu", NAMES("x", "slope3"), NAMES("y6"));
     tb_node(g, OP_FLATTEN, "flat", NAMES("x"), NAMES("fx"));
-    seeded_const(g, "wg", I64(192, 10), -0.1f, 0.1f, 15);
+    tb_const_seeded(g, "wg", I64(192, 10), -0.1f, 0.1f, 15);
     tb_node(g, OP_GEMM, "gemm", NAMES("fx", "wg"), NAMES("gm"));
-    seeded_const(g, "slope10", I64(10), 0.0f, 0.5f, 16);
+    tb_const_seeded(g, "slope10", I64(10), 0.0f, 0.5f, 16);
     tb_node(g, OP_PRELU, "g_prelu", NAMES("gm", "slope10"), NAMES("g0"));
-    seeded_const(g, "bias", I64(1, 10), -1, 1, 17);
+    tb_const_seeded(g, "bias", I64(1, 10), -1, 1, 17);
     tb_node(g, OP_SUB, "g_sub", NAMES("g0", "bias"), NAMES("y7"));
     for (int k = 0; k < 8; k++) {
         char nm[8];
@@ -287,21 +272,12 @@ static graph *binary_model(void)
     return g;
 }
 
-static int node_named(const graph *g, const char *name)
-{
-    for (size_t i = 0; i < g->nnodes; i++)
-        if (!strcmp(g->nodes[i].name, name))
-            return (int)i;
-    cr_assert_fail("no node %s", name);
-    return -1;
-}
-
 Test(ops_binary, binary_ops_with_a_skip_operand_fuse_into_the_conv_and_gemm_epilogue)
 {
     tcase c;
     tc_graph_in(&c, binary_model(), "bin", "npu", NULL, -2.0f, 2.0f);
     const program *p = c.p;
-    const prog_group *gr = &p->groups[p->group_of_node[node_named(c.g, "conv")]];
+    const prog_group *gr = &p->groups[p->group_of_node[tb_node_named(c.g, "conv")]];
     static const op_kind chain[] = {OP_PRELU, OP_SUB, OP_DIV, OP_MAX, OP_MIN, OP_SUM};
     static const int swapped[] = {0, 1, 0, 0, 1, 0};
     cr_assert_eq(gr->par.nepi, 6, "the whole chain is fused, got %d steps", gr->par.nepi);
@@ -314,11 +290,11 @@ Test(ops_binary, binary_ops_with_a_skip_operand_fuse_into_the_conv_and_gemm_epil
     }
     cr_assert_str_eq(p->tensors[gr->ops[gr->par.epi[0].op].tensor].name, "slope");
     cr_assert_str_eq(p->tensors[gr->ops[gr->par.epi[5].op].tensor].name, "z");
-    const prog_group *gm = &p->groups[p->group_of_node[node_named(c.g, "gemm")]];
+    const prog_group *gm = &p->groups[p->group_of_node[tb_node_named(c.g, "gemm")]];
     cr_assert_eq(gm->par.nepi, 2);
-    cr_assert_eq(p->group_of_node[node_named(c.g, "g_sub")],
-                 p->group_of_node[node_named(c.g, "gemm")]);
-    const prog_group *mx = &p->groups[p->group_of_node[node_named(c.g, "a_max")]];
+    cr_assert_eq(p->group_of_node[tb_node_named(c.g, "g_sub")],
+                 p->group_of_node[tb_node_named(c.g, "gemm")]);
+    const prog_group *mx = &p->groups[p->group_of_node[tb_node_named(c.g, "a_max")]];
     cr_assert_eq(mx->kind, GK_ELTWISE);
     int loads = 0;
     for (int i = 0; i < mx->nops; i++)

@@ -206,21 +206,6 @@ Test(ops_transpose, perm_must_be_a_permutation_of_the_input_axes)
 
 /* ---- lowering and the whole pipeline ---- */
 
-static void seeded_const(graph *g, const char *name, const int64_t *dims, int rank, float scale,
-                         unsigned seed)
-{
-    int64_t n = 1;
-    for (int i = 0; i < rank; i++)
-        n *= dims[i];
-    float *v = malloc((size_t)n * sizeof *v);
-    for (int64_t i = 0; i < n; i++) {
-        seed = seed * 1103515245u + 12345u;
-        v[i] = scale * ((float)((seed >> 8) % 2001) / 1000.0f - 1.0f);
-    }
-    tb_const(g, name, dims, rank, v, (int)n);
-    free(v);
-}
-
 /* x [1,3,6,8], opset 13:
  *   c  = Conv(Transpose(Transpose(x, NCHW->NHWC), NHWC->NCHW))   [1,4,6,8]
  *   y0 = Transpose(Squeeze(c, [0]))                               [8,6,4]
@@ -237,7 +222,7 @@ static graph *transpose_model(void)
     node_set_ints(g, n, "perm", I64(0, 2, 3, 1));
     n = tb_node(g, OP_TRANSPOSE, "to_nchw", NAMES("nhwc"), NAMES("nchw"));
     node_set_ints(g, n, "perm", I64(0, 3, 1, 2));
-    seeded_const(g, "w", I64(4, 3, 3, 3), 0.3f, 7);
+    tb_const_seeded(g, "w", I64(4, 3, 3, 3), -0.3f, 0.3f, 7);
     n = tb_node(g, OP_CONV, "conv", NAMES("nchw", "w"), NAMES("c"));
     node_set_ints(g, n, "pads", I64(1, 1, 1, 1));
     tb_iconst(g, "ax0", I64(1), I64(0));
@@ -254,7 +239,7 @@ static graph *transpose_model(void)
     tb_iconst(g, "shape4", I64(4), I64(1, 1, 12, 16));
     tb_node(g, OP_RESHAPE, "merge", NAMES("t6", "shape4"), NAMES("y2"));
     tb_node(g, OP_FLATTEN, "flat", NAMES("x"), NAMES("f"));
-    seeded_const(g, "wl", I64(10, 144), 0.1f, 8);
+    tb_const_seeded(g, "wl", I64(10, 144), -0.1f, 0.1f, 8);
     tb_node(g, OP_TRANSPOSE, "wT", NAMES("wl"), NAMES("wlt"));
     tb_node(g, OP_MATMUL, "linear", NAMES("f", "wlt"), NAMES("y3"));
     for (int k = 0; k < 4; k++) {
@@ -267,11 +252,7 @@ static graph *transpose_model(void)
 
 static const prog_group *group_named(const program *p, const graph *g, const char *name)
 {
-    for (size_t i = 0; i < g->nnodes; i++)
-        if (!strcmp(g->nodes[i].name, name))
-            return &p->groups[p->group_of_node[i]];
-    cr_assert_fail("no node %s", name);
-    return NULL;
+    return &p->groups[p->group_of_node[tb_node_named(g, name)]];
 }
 
 Test(ops_transpose, reshapes_become_aliases_and_real_transposes_tiled_groups)
