@@ -19,9 +19,9 @@
  *    with transB = 1 each output is a dot product with eight partial sums.
  *  - Elementwise, Concat, Softmax, global pools as in the interpreter;
  *    Transpose as a strided gather along output rows.
- * Epilogue steps (bias, activations, binary ops with a broadcast skip operand) run on
- * the last reduction step; a fused pool is its own kernel reading the
- * accumulator on chip. */
+ * Epilogue steps (bias, activations, binary ops with a broadcast skip
+ * operand) run on the last reduction step; a fused pool is its own kernel
+ * reading the accumulator on chip. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

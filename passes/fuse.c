@@ -8,10 +8,10 @@
  * only with constant bounds) and binary ops with a skip tensor that
  * broadcasts onto the chain (a residual Add, PRelu's slope, a Mul by a
  * scale, a Sub or Div by a constant...; applied in the tile epilogue), and
- * last a 2-D MaxPool or
- * AveragePool, which consumes the conv tile on chip. Gemm and MatMul absorb
- * the same activations and binary ops (no BN, no pool). Every other node is a
- * group of its own; kind_of decides how it will be tiled.
+ * last a 2-D MaxPool or AveragePool, which consumes the conv tile on chip.
+ * Gemm and MatMul absorb the same activations and binary ops (no BN, no
+ * pool). Every other node is a group of its own; kind_of decides how it
+ * will be tiled.
  *
  * Groups are returned ordered by their last node. Every tensor a group
  * reads from outside is the output of some other group's last node, which
