@@ -150,6 +150,8 @@ int64_t mem_line_peak(const mem_line *m, int64_t lo, int64_t hi);
  * allocated at s' fits up to hi. hi = INT64_MAX: -1 if there is none;
  * otherwise hi when only the empty range fits. -1 when limit < 0. */
 int64_t mem_line_fit(const mem_line *m, int64_t s, int64_t hi, int64_t limit);
+/* The bytes live after the last step: those claimed with no end. */
+int64_t mem_line_final(const mem_line *m);
 void mem_line_free(mem_line *m);
 
 /* ---- plan_modulo.c ---- */

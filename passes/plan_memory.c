@@ -59,9 +59,19 @@ static agg step(int64_t delta)
 static void update(mem_line *m, int x)
 {
     struct mem_node *n = &m->n[x];
-    agg a = cat(cat(agg_of(m, n->l), step(n->delta)), agg_of(m, n->r));
-    n->sum = a.sum;
-    n->maxpre = a.maxpre;
+    int64_t sum = n->delta, pre = n->delta;
+    if (n->l >= 0) {
+        const struct mem_node *l = &m->n[n->l];
+        sum += l->sum;
+        pre = max64(l->maxpre, sum);
+    }
+    if (n->r >= 0) {
+        const struct mem_node *r = &m->n[n->r];
+        pre = max64(pre, sum + r->maxpre);
+        sum += r->sum;
+    }
+    n->sum = sum;
+    n->maxpre = pre;
 }
 
 static int rotate_right(mem_line *m, int x)
@@ -119,7 +129,8 @@ int mem_line_add(mem_line *m, int64_t t, int64_t delta)
         m->root = -1;
         m->seed = 2463534242u;
     }
-    if (m->len >= INT32_MAX - 1 || grow((void **)&m->n, &m->cap, m->len + 1, sizeof *m->n))
+    if (m->len >= m->cap &&
+        (m->len >= INT32_MAX - 1 || grow((void **)&m->n, &m->cap, m->len + 1, sizeof *m->n)))
         return -1;
     m->root = insert(m, m->root, t, delta);
     return 0;
@@ -200,11 +211,16 @@ static int64_t next_step(const mem_line *m, int64_t t, int64_t hi)
     return best;
 }
 
+int64_t mem_line_final(const mem_line *m)
+{
+    return m->len ? m->n[m->root].sum : 0;
+}
+
 int64_t mem_line_fit(const mem_line *m, int64_t s, int64_t hi, int64_t limit)
 {
     if (limit < 0)
         return -1;
-    if (m->len == 0 || s >= hi)
+    if (m->len == 0 || s >= hi || m->n[m->root].maxpre <= limit) /* never over the limit */
         return s;
     int found = 0;
     int64_t last = last_over(m, m->root, INT64_MIN, INT64_MAX, 0, s, hi, limit, &found);

@@ -361,7 +361,7 @@ static int64_t mem_ready(const placer *pc, int64_t i, int64_t s, int64_t hi)
     const sched_buffer *b = &pc->u->sp.buffers[k];
     const mem_line *m = &pc->mem[b->pool];
     int64_t limit = pc->u->sp.pools[b->pool].capacity - b->bytes;
-    if (mem_line_peak(m, INT64_MAX - 1, INT64_MAX) > limit)
+    if (mem_line_final(m) > limit)
         return -1;
     return mem_line_fit(m, s, hi, limit);
 }
@@ -630,12 +630,20 @@ static int nomem(nnp_err *e)
 /* Books tile t's kernel ops at their anchors base + offset: each op's unit
  * instance and, in offset order, its buffer from there. Returns 0, or how
  * far the tile must move for the first op whose instance is taken or whose
- * buffer does not fit there (with the ops booked so far taken back); -1 on
- * an error. */
+ * buffer does not fit there (nothing stays booked then); -1 on an error. */
 static int64_t book_anchors(placer *pc, int g, int64_t t, int64_t base, nnp_err *e)
 {
     const prog_group *gr = &pc->p->groups[g];
     const plan_loop *lp = &pc->pl->loops[g];
+    for (int o = 0; o < gr->nops; o++) { /* units first: cheap, and nothing to take back */
+        int64_t i = pc->u->at[g][t * gr->nops + o];
+        if (i < 0 || !lp->in_loop[o])
+            continue;
+        int64_t a = base + lp->offset[o], busy = max64(pc->u->sp.ops[i].occupancy, 1);
+        int64_t c = lane_conflict(lane_of(pc, gr->ops[o].unit, pc->op_inst[o]), a, a + busy);
+        if (c >= 0)
+            return c - a;
+    }
     int64_t shift = 0;
     int k = 0;
     for (; k < gr->nops; k++) {
@@ -643,31 +651,33 @@ static int64_t book_anchors(placer *pc, int g, int64_t t, int64_t base, nnp_err 
         int64_t i = pc->u->at[g][t * gr->nops + o];
         if (i < 0 || !lp->in_loop[o])
             continue;
-        int64_t a = base + lp->offset[o], busy = max64(pc->u->sp.ops[i].occupancy, 1);
-        lane *ln = lane_of(pc, gr->ops[o].unit, pc->op_inst[o]);
-        int64_t c = lane_conflict(ln, a, a + busy);
-        if (c < 0 && (c = mem_ready(pc, i, a, booked_end(pc, g, t, base, i))) < 0)
+        int64_t a = base + lp->offset[o];
+        int64_t c = mem_ready(pc, i, a, booked_end(pc, g, t, base, i));
+        if (c < 0)
             return out_of_memory(pc, g, o, e), -1;
         if (c > a) {
             shift = c - a;
             break;
         }
         set_inst(pc, i, a, pc->op_inst[o], (int)(lp->offset[o] / lp->ii));
-        if (lane_insert(ln, a, a + busy) || claim(pc, i, a, 1))
+        if (claim(pc, i, a, 1))
             return nomem(e), -1;
     }
-    for (int j = 0; shift && j < k; j++) { /* take back what was booked */
+    for (int j = 0; shift && j < k; j++) { /* take back what was claimed */
         int o = lp->order[j];
         int64_t i = pc->u->at[g][t * gr->nops + o];
-        if (i >= 0 && lp->in_loop[o] &&
-            (lane_remove(lane_of(pc, gr->ops[o].unit, pc->op_inst[o]), pc->pl->insts[i].start) ||
-             claim(pc, i, pc->pl->insts[i].start, -1)))
+        if (i >= 0 && lp->in_loop[o] && claim(pc, i, pc->pl->insts[i].start, -1))
             return nomem(e), -1;
     }
-    for (int j = 0; !shift && j < gr->nops; j++) { /* booked: bound what can be */
+    for (int j = 0; !shift && j < gr->nops; j++) { /* booked: units, and bound what can be */
         int o = lp->order[j];
         int64_t i = pc->u->at[g][t * gr->nops + o];
-        if (i >= 0 && lp->in_loop[o] && gens_of_inst(pc, i, 1))
+        if (i < 0 || !lp->in_loop[o])
+            continue;
+        int64_t a = pc->pl->insts[i].start;
+        if (lane_insert(lane_of(pc, gr->ops[o].unit, pc->op_inst[o]), a,
+                        a + max64(pc->u->sp.ops[i].occupancy, 1)) ||
+            gens_of_inst(pc, i, 1))
             return nomem(e), -1;
     }
     return shift;
@@ -703,11 +713,16 @@ static int place_op(placer *pc, int g, int64_t t, int o, int64_t t0, nnp_err *e)
     const prog_group *gr = &pc->p->groups[g];
     int64_t i = pc->u->at[g][t * gr->nops + o], anchor = pc->pl->insts[i].start;
     lane *ln = lane_of(pc, gr->ops[o].unit, pc->pl->insts[i].instance);
-    if (lane_remove(ln, anchor) || claim(pc, i, anchor, -1))
+    if (lane_remove(ln, anchor))
         return nomem(e);
+    /* Its buffer stays claimed from the anchor on; early_start checks the
+     * cycles before. */
     int64_t s = early_start(pc, g, t, o, i, anchor, t0);
     set_inst(pc, i, s, pc->pl->insts[i].instance, pc->pl->insts[i].stage);
-    return commit(pc, i) || gens_of_inst(pc, i, 0) ? nomem(e) : NNP_OK;
+    if (lane_insert(ln, s, s + max64(pc->pl->insts[i].busy, 1)) ||
+        (s < anchor && (claim(pc, i, anchor, -1) || claim(pc, i, s, 1) || gens_of_inst(pc, i, 0))))
+        return nomem(e);
+    return NNP_OK;
 }
 
 /* Kernel iteration k runs stage s of tile k - s: places those ops in the
