@@ -8,8 +8,6 @@
 
 #include <nnpipe/nnpipe.h>
 
-#include "util.h"
-
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INVALID = 2, EXIT_INTERNAL = 3 };
 
 struct command {
@@ -18,8 +16,12 @@ struct command {
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
 };
 
-/* A failure to report: its status and message, as a handle keeps them. */
-typedef nnp_err cli_err;
+/* A failure to report: its status and message, as a handle keeps them
+ * (the library's messages are shorter than msg). */
+typedef struct cli_err {
+    int code;
+    char msg[768];
+} cli_err;
 
 #if defined(__GNUC__)
 #define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -6,7 +6,8 @@
  *   table    (default) the summary, every op's start/stage/instance and the
  *            modulo reservation table;
  *   json     everything, machine-readable.
- * A schedule that fails verification is nnpipe's bug: exit 3. */
+ * A schedule that fails verification is nnpipe's bug: exit 3. Everything
+ * comes from the library's nnp_loop calls; the views are the command's. */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,8 +15,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "loop_json.h"
-#include "scheduler.h"
 
 typedef enum { FMT_SUMMARY, FMT_TABLE, FMT_JSON } out_format;
 
@@ -91,67 +90,129 @@ static int parse_args(int argc, char **argv, modsched_args *a)
     return 0;
 }
 
-static const char *res_name(const sched_problem *p, int r)
+/* The loop and its schedule as the views read them. */
+typedef struct view {
+    nnp_loop *l;
+    nnp_loop_result r;
+    int nops, nres, nedges;
+    nnp_loop_op_desc *ops;
+    nnp_resource_desc *res;
+    nnp_slot_desc *slot;
+} view;
+
+/* Reads the problem and l's modulo schedule into v; -1 when memory ran out. */
+static int view_init(view *v, nnp_loop *l)
 {
-    return r < 0 ? "-" : p->resources[r].name ? p->resources[r].name : "?";
+    *v = (view){.l = l, .nops = nnp_loop_op_count(l), .nres = nnp_loop_resource_count(l),
+                .nedges = nnp_loop_edge_count(l)};
+    nnp_loop_get_result(l, &v->r);
+    v->ops = calloc((size_t)v->nops + 1, sizeof *v->ops);
+    v->slot = calloc((size_t)v->nops + 1, sizeof *v->slot);
+    v->res = calloc((size_t)v->nres + 1, sizeof *v->res);
+    if (!v->ops || !v->slot || !v->res)
+        return -1;
+    for (int k = 0; k < v->nops; k++) {
+        nnp_loop_op(l, k, &v->ops[k]);
+        nnp_loop_slot(l, k, &v->slot[k]);
+    }
+    for (int q = 0; q < v->nres; q++)
+        nnp_loop_resource(l, q, &v->res[q]);
+    return 0;
+}
+
+static void view_free(view *v)
+{
+    free(v->ops);
+    free(v->slot);
+    free(v->res);
+}
+
+static const char *res_name(const view *v, int r)
+{
+    return r < 0 ? "-" : v->res[r].name ? v->res[r].name : "?";
+}
+
+/* An op's name, or #index for an unnamed one. */
+static const char *op_label(const view *v, int op, char *buf, size_t len)
+{
+    if (v->ops[op].name)
+        snprintf(buf, len, "%s", v->ops[op].name);
+    else
+        snprintf(buf, len, "#%d", op);
+    return buf;
+}
+
+/* Cycles op holds its resource instance: its occupancy, else the
+ * resource's blocking; 0 without a resource. */
+static int64_t occupancy(const view *v, int op)
+{
+    const nnp_loop_op_desc *o = &v->ops[op];
+    if (o->resource < 0)
+        return 0;
+    return o->occupancy ? o->occupancy : v->res[o->resource].blocking;
 }
 
 /* ---- summary ---- */
 
-static void print_summary(const sched_problem *p, const modulo_result *r, const modsched_args *a)
+static void print_summary(const view *v, const modsched_args *a)
 {
-    printf("loop %s: %d ops, %d edges, %d resources\n", a->path, p->nops, p->nedges, p->nresources);
+    const nnp_loop_result *r = &v->r;
+    printf("loop %s: %d ops, %d edges, %d resources\n", a->path, v->nops, v->nedges, v->nres);
     printf("ResMII %" PRId64, r->res_mii);
     if (r->res_mii_resource >= 0)
-        printf(" (%s)", res_name(p, r->res_mii_resource));
+        printf(" (%s)", res_name(v, r->res_mii_resource));
     printf("  RecMII %" PRId64 "  MII %" PRId64 "\n", r->rec_mii, r->mii);
-    printf("II %" PRId64 ": %s\n", r->ii, sched_optimality_name(r->optimality));
+    printf("II %" PRId64 ": %s\n", r->ii, nnp_optimality_name(r->optimality));
     printf("stages %" PRId64 ", one iteration takes %" PRId64 " cycles, search steps %" PRId64 "\n",
-           r->stage_count, r->length, r->iterations);
-    for (int i = 0; i < r->nattempts; i++) {
-        const sched_attempt *t = &r->attempts[i];
-        printf("  II %" PRId64 " %s: %s (%" PRId64 " %s", t->ii, t->exact ? "exact" : "heuristic",
-               sched_outcome_name(t->outcome), t->steps, t->exact ? "nodes" : "placements");
-        if (!t->exact && t->outcome != SCHED_FOUND)
+           r->stage_count, r->length, r->steps);
+    for (int i = 0; i < r->attempt_count; i++) {
+        nnp_attempt_desc t;
+        int64_t pushes = 0;
+        nnp_loop_attempt(v->l, i, &t);
+        nnp_loop_attempt_stage_pushes(v->l, i, &pushes);
+        printf("  II %" PRId64 " %s: %s (%" PRId64 " %s", t.ii, t.exact ? "exact" : "heuristic",
+               nnp_attempt_outcome_name(t.outcome), t.steps, t.exact ? "nodes" : "placements");
+        if (!t.exact && t.outcome != NNP_ATTEMPT_FOUND)
             printf("; evictions: %" PRId64 " for resources, %" PRId64 " for dependences: %s",
-                   t->resource_evictions, t->dependence_evictions,
-                   t->resource_evictions >= t->dependence_evictions ? "resource-bound"
-                                                                    : "recurrence-bound");
-        if (!t->exact && t->stage_pushes)
-            printf("; %" PRId64 " ops pushed a stage later instead", t->stage_pushes);
+                   t.resource_evictions, t.dependence_evictions,
+                   t.resource_evictions >= t.dependence_evictions ? "resource-bound"
+                                                                  : "recurrence-bound");
+        if (!t.exact && pushes)
+            printf("; %" PRId64 " ops pushed a stage later instead", pushes);
         printf(")\n");
     }
     if (a->trip >= 0) {
-        modulo_trip t;
-        nnp_err e;
-        if (modulo_trip_count(r, a->trip, &t, &e) == NNP_OK && t.overlapped)
+        nnp_trip_desc t;
+        if (nnp_loop_trip(v->l, a->trip, &t) != NNP_OK)
+            printf("trip %" PRId64 ": %s\n", a->trip, nnp_loop_errmsg(v->l));
+        else if (t.overlapped)
             printf("trip %" PRId64 ": prologue %" PRId64 " stages, %" PRId64 " kernel iterations, "
                    "epilogue %" PRId64 " stages, %" PRId64 " cycles\n", t.trip, t.prologue_stages,
                    t.kernel_iterations, t.epilogue_stages, t.total_cycles);
-        else if (modulo_trip_count(r, a->trip, &t, &e) == NNP_OK)
-            printf("trip %" PRId64 ": fewer iterations than the %" PRId64 " stages, so no overlap: "
-                   "one iteration after another, %" PRId64 " cycles\n", t.trip, t.stage_count,
-                   t.total_cycles);
         else
-            printf("trip %" PRId64 ": %s\n", a->trip, e.msg);
+            printf("trip %" PRId64 ": fewer iterations than the %" PRId64 " stages, so no overlap: "
+                   "one iteration after another, %" PRId64 " cycles\n", t.trip, r->stage_count,
+                   t.total_cycles);
     }
 }
 
 /* ---- table ---- */
 
-static void print_ops(const sched_problem *p, const modulo_result *r)
+static void print_ops(const view *v)
 {
     int w = 2;
     char nm[128];
-    for (int v = 0; v < p->nops; v++)
-        w = max64(w, (int64_t)strlen(sched_op_label(p, v, nm, sizeof nm)));
+    for (int k = 0; k < v->nops; k++) {
+        int n = (int)strlen(op_label(v, k, nm, sizeof nm));
+        w = n > w ? n : w;
+    }
     printf("\n%-*s  %-10s %8s %6s %8s\n", w, "op", "resource", "instance", "stage", "start");
-    for (int v = 0; v < p->nops; v++) {
+    for (int k = 0; k < v->nops; k++) {
         char inst[16] = "-";
-        if (r->instance[v] >= 0)
-            snprintf(inst, sizeof inst, "%d", r->instance[v]);
-        printf("%-*s  %-10s %8s %6" PRId64 " %8" PRId64 "\n", w, sched_op_label(p, v, nm, sizeof nm),
-               res_name(p, p->ops[v].resource), inst, r->start[v] / r->ii, r->start[v]);
+        if (v->slot[k].instance >= 0)
+            snprintf(inst, sizeof inst, "%d", v->slot[k].instance);
+        printf("%-*s  %-10s %8s %6" PRId64 " %8" PRId64 "\n", w, op_label(v, k, nm, sizeof nm),
+               res_name(v, v->ops[k].resource), inst, v->slot[k].start / v->r.ii, v->slot[k].start);
     }
 }
 
@@ -165,53 +226,53 @@ typedef struct column {
 
 /* The cell at (row, c): the op busy there ("ld s0" where it starts, "(ld)"
  * where it continues), or for unlimited columns the ops starting there. */
-static void cell(const sched_problem *p, const modulo_result *r, const column *c, int64_t row,
-                 strbuf *b)
+static void cell(const view *v, const column *c, int64_t row, cli_buf *b)
 {
     char nm[128];
+    int64_t ii = v->r.ii;
     int k = 0;
-    for (int v = 0; v < p->nops; v++) {
-        if (p->ops[v].resource != c->res || (c->inst >= 0 && r->instance[v] != c->inst))
+    for (int op = 0; op < v->nops; op++) {
+        if (v->ops[op].resource != c->res || (c->inst >= 0 && v->slot[op].instance != c->inst))
             continue;
-        int64_t off = ((row - r->start[v]) % r->ii + r->ii) % r->ii;
-        int64_t occ = c->inst >= 0 ? sched_occupancy(p, v) : 1;
+        int64_t off = ((row - v->slot[op].start) % ii + ii) % ii;
+        int64_t occ = c->inst >= 0 ? occupancy(v, op) : 1;
         if (off >= occ)
             continue;
-        sched_op_label(p, v, nm, sizeof nm);
+        op_label(v, op, nm, sizeof nm);
         if (off == 0)
-            sb_printf(b, "%s%s s%" PRId64, k++ ? ", " : "", nm, r->start[v] / r->ii);
+            cli_buf_printf(b, "%s%s s%" PRId64, k++ ? ", " : "", nm, v->slot[op].start / ii);
         else
-            sb_printf(b, "%s(%s)", k++ ? ", " : "", nm);
+            cli_buf_printf(b, "%s(%s)", k++ ? ", " : "", nm);
     }
 }
 
-static int row_has_start(const modulo_result *r, int64_t row)
+static int row_has_start(const view *v, int64_t row)
 {
-    for (int v = 0; v < r->nops; v++)
-        if (r->start[v] % r->ii == row)
+    for (int op = 0; op < v->nops; op++)
+        if (v->slot[op].start % v->r.ii == row)
             return 1;
     return 0;
 }
 
-static int make_columns(const sched_problem *p, column **out)
+static int make_columns(const view *v, column **out)
 {
     int n = 0, none = 0;
-    for (int q = 0; q < p->nresources; q++)
-        n += p->resources[q].instances == SCHED_UNLIMITED ? 1 : p->resources[q].instances;
-    for (int v = 0; v < p->nops; v++)
-        none |= p->ops[v].resource < 0;
-    column *c = xcalloc((size_t)n + 1, sizeof *c);
+    for (int q = 0; q < v->nres; q++)
+        n += v->res[q].instances == NNP_UNLIMITED ? 1 : v->res[q].instances;
+    for (int op = 0; op < v->nops; op++)
+        none |= v->ops[op].resource < 0;
+    column *c = calloc((size_t)n + 1, sizeof *c);
     if (!c)
         return -1;
     int k = 0;
-    for (int q = 0; q < p->nresources; q++) {
-        int m = p->resources[q].instances;
-        for (int i = 0; i < (m == SCHED_UNLIMITED ? 1 : m); i++, k++) {
-            c[k] = (column){q, m == SCHED_UNLIMITED ? -1 : i, "", 0};
-            if (m == SCHED_UNLIMITED)
-                snprintf(c[k].title, sizeof c[k].title, "%.50s (unlimited)", res_name(p, q));
+    for (int q = 0; q < v->nres; q++) {
+        int m = v->res[q].instances;
+        for (int i = 0; i < (m == NNP_UNLIMITED ? 1 : m); i++, k++) {
+            c[k] = (column){q, m == NNP_UNLIMITED ? -1 : i, "", 0};
+            if (m == NNP_UNLIMITED)
+                snprintf(c[k].title, sizeof c[k].title, "%.50s (unlimited)", res_name(v, q));
             else
-                snprintf(c[k].title, sizeof c[k].title, "%.50s.%d", res_name(p, q), i);
+                snprintf(c[k].title, sizeof c[k].title, "%.50s.%d", res_name(v, q), i);
         }
     }
     if (none)
@@ -220,45 +281,46 @@ static int make_columns(const sched_problem *p, column **out)
     return k;
 }
 
-static void print_table(const sched_problem *p, const modulo_result *r)
+static void print_table(const view *v)
 {
     column *col;
-    int nc = make_columns(p, &col);
+    int nc = make_columns(v, &col);
     if (nc < 0)
         return;
-    int full = r->ii <= 256;
+    int64_t ii = v->r.ii;
+    int full = ii <= 256;
     for (int c = 0; c < nc; c++) { /* widths from the rows we print */
         col[c].width = (int)strlen(col[c].title);
-        for (int64_t row = 0; row < r->ii; row++) {
-            if (!full && !row_has_start(r, row))
+        for (int64_t row = 0; row < ii; row++) {
+            if (!full && !row_has_start(v, row))
                 continue;
-            strbuf b = {0};
-            cell(p, r, &col[c], row, &b);
+            cli_buf b = {0};
+            cell(v, &col[c], row, &b);
             if (b.len > (size_t)col[c].width)
                 col[c].width = b.len > 60 ? 60 : (int)b.len;
-            sb_free(&b);
+            cli_buf_free(&b);
         }
     }
     printf("\nreservation table, II %" PRId64
            " (rows: cycle mod II; sN: stage N; (op): still busy)%s\n",
-           r->ii, full ? "" : "\nonly rows where an op starts are shown");
+           ii, full ? "" : "\nonly rows where an op starts are shown");
     printf("%5s", "cycle");
     for (int c = 0; c < nc; c++)
         printf(" | %-*s", col[c].width, col[c].title);
     printf("\n");
     int64_t last = -1;
-    for (int64_t row = 0; row < r->ii; row++) {
-        if (!full && !row_has_start(r, row))
+    for (int64_t row = 0; row < ii; row++) {
+        if (!full && !row_has_start(v, row))
             continue;
         if (!full && row != last + 1)
             printf("%5s\n", "...");
         last = row;
         printf("%5" PRId64, row);
         for (int c = 0; c < nc; c++) {
-            strbuf b = {0};
-            cell(p, r, &col[c], row, &b);
+            cli_buf b = {0};
+            cell(v, &col[c], row, &b);
             printf(" | %-*.*s", col[c].width, col[c].width, b.s ? b.s : "");
-            sb_free(&b);
+            cli_buf_free(&b);
         }
         printf("\n");
     }
@@ -267,42 +329,46 @@ static void print_table(const sched_problem *p, const modulo_result *r)
 
 /* ---- json ---- */
 
-static cJSON *result_json(const sched_problem *p, const modulo_result *r, const char *verified)
+static cJSON *result_json(const view *v, const char *verified)
 {
+    const nnp_loop_result *r = &v->r;
     cJSON *o = cJSON_CreateObject(), *ops = cJSON_CreateArray(), *att = cJSON_CreateArray();
     char nm[128];
     cJSON_AddNumberToObject(o, "res_mii", (double)r->res_mii);
     cJSON_AddNumberToObject(o, "rec_mii", (double)r->rec_mii);
     cJSON_AddNumberToObject(o, "mii", (double)r->mii);
     cJSON_AddNumberToObject(o, "ii", (double)r->ii);
-    cJSON_AddBoolToObject(o, "optimal", modulo_is_optimal(r));
-    cJSON_AddStringToObject(o, "optimality", sched_optimality_name(r->optimality));
+    cJSON_AddBoolToObject(o, "optimal", r->optimal);
+    cJSON_AddStringToObject(o, "optimality", nnp_optimality_name(r->optimality));
     cJSON_AddNumberToObject(o, "stage_count", (double)r->stage_count);
     cJSON_AddNumberToObject(o, "length", (double)r->length);
-    cJSON_AddNumberToObject(o, "iterations", (double)r->iterations);
+    cJSON_AddNumberToObject(o, "iterations", (double)r->steps);
     cJSON_AddStringToObject(o, "verifier", verified);
-    for (int v = 0; v < p->nops; v++) {
+    for (int k = 0; k < v->nops; k++) {
         cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "name", sched_op_label(p, v, nm, sizeof nm));
-        if (p->ops[v].resource >= 0)
-            cJSON_AddStringToObject(x, "resource", res_name(p, p->ops[v].resource));
+        cJSON_AddStringToObject(x, "name", op_label(v, k, nm, sizeof nm));
+        if (v->ops[k].resource >= 0)
+            cJSON_AddStringToObject(x, "resource", res_name(v, v->ops[k].resource));
         else
             cJSON_AddNullToObject(x, "resource");
-        cJSON_AddNumberToObject(x, "start", (double)r->start[v]);
-        cJSON_AddNumberToObject(x, "stage", (double)(r->start[v] / r->ii));
-        cJSON_AddNumberToObject(x, "instance", r->instance[v]);
+        cJSON_AddNumberToObject(x, "start", (double)v->slot[k].start);
+        cJSON_AddNumberToObject(x, "stage", (double)(v->slot[k].start / r->ii));
+        cJSON_AddNumberToObject(x, "instance", v->slot[k].instance);
         cJSON_AddItemToArray(ops, x);
     }
-    for (int i = 0; i < r->nattempts; i++) {
-        const sched_attempt *t = &r->attempts[i];
+    for (int i = 0; i < r->attempt_count; i++) {
+        nnp_attempt_desc t;
+        int64_t pushes = 0;
+        nnp_loop_attempt(v->l, i, &t);
+        nnp_loop_attempt_stage_pushes(v->l, i, &pushes);
         cJSON *x = cJSON_CreateObject();
-        cJSON_AddNumberToObject(x, "ii", (double)t->ii);
-        cJSON_AddStringToObject(x, "by", t->exact ? "exact" : "heuristic");
-        cJSON_AddStringToObject(x, "outcome", sched_outcome_name(t->outcome));
-        cJSON_AddNumberToObject(x, "steps", (double)t->steps);
-        cJSON_AddNumberToObject(x, "resource_evictions", (double)t->resource_evictions);
-        cJSON_AddNumberToObject(x, "dependence_evictions", (double)t->dependence_evictions);
-        cJSON_AddNumberToObject(x, "stage_pushes", (double)t->stage_pushes);
+        cJSON_AddNumberToObject(x, "ii", (double)t.ii);
+        cJSON_AddStringToObject(x, "by", t.exact ? "exact" : "heuristic");
+        cJSON_AddStringToObject(x, "outcome", nnp_attempt_outcome_name(t.outcome));
+        cJSON_AddNumberToObject(x, "steps", (double)t.steps);
+        cJSON_AddNumberToObject(x, "resource_evictions", (double)t.resource_evictions);
+        cJSON_AddNumberToObject(x, "dependence_evictions", (double)t.dependence_evictions);
+        cJSON_AddNumberToObject(x, "stage_pushes", (double)pushes);
         cJSON_AddItemToArray(att, x);
     }
     cJSON_AddItemToObject(o, "ops", ops);
@@ -310,22 +376,19 @@ static cJSON *result_json(const sched_problem *p, const modulo_result *r, const 
     return o;
 }
 
-static int print_json(const sched_problem *p, const modulo_result *r, const modsched_args *a)
+static int print_json(const view *v, const modsched_args *a)
 {
-    cJSON *o = result_json(p, r, "ok");
-    if (o && a->trip >= 0) {
-        modulo_trip t;
-        nnp_err e;
-        if (modulo_trip_count(r, a->trip, &t, &e) == NNP_OK) {
-            cJSON *x = cJSON_CreateObject();
-            cJSON_AddNumberToObject(x, "trip", (double)t.trip);
-            cJSON_AddBoolToObject(x, "overlapped", t.overlapped);
-            cJSON_AddNumberToObject(x, "kernel_iterations", (double)t.kernel_iterations);
-            cJSON_AddNumberToObject(x, "prologue_stages", (double)t.prologue_stages);
-            cJSON_AddNumberToObject(x, "epilogue_stages", (double)t.epilogue_stages);
-            cJSON_AddNumberToObject(x, "total_cycles", (double)t.total_cycles);
-            cJSON_AddItemToObject(o, "trip", x);
-        }
+    cJSON *o = result_json(v, "ok");
+    nnp_trip_desc t;
+    if (o && a->trip >= 0 && nnp_loop_trip(v->l, a->trip, &t) == NNP_OK) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "trip", (double)t.trip);
+        cJSON_AddBoolToObject(x, "overlapped", t.overlapped);
+        cJSON_AddNumberToObject(x, "kernel_iterations", (double)t.kernel_iterations);
+        cJSON_AddNumberToObject(x, "prologue_stages", (double)t.prologue_stages);
+        cJSON_AddNumberToObject(x, "epilogue_stages", (double)t.epilogue_stages);
+        cJSON_AddNumberToObject(x, "total_cycles", (double)t.total_cycles);
+        cJSON_AddItemToObject(o, "trip", x);
     }
     char *s = o ? cJSON_Print(o) : NULL;
     cJSON_Delete(o);
@@ -336,6 +399,25 @@ static int print_json(const sched_problem *p, const modulo_result *r, const mods
     printf("%s\n", s);
     free(s);
     return EXIT_OK;
+}
+
+/* Re-checks the schedule with the independent verifier; NNP_OK or its
+ * status, with the verifier's message in l. */
+static int verify(const view *v)
+{
+    int64_t *start = calloc((size_t)v->nops + 1, sizeof *start);
+    int *inst = calloc((size_t)v->nops + 1, sizeof *inst);
+    int rc = NNP_NOMEM;
+    if (start && inst) {
+        for (int k = 0; k < v->nops; k++) {
+            start[k] = v->slot[k].start;
+            inst[k] = v->slot[k].instance;
+        }
+        rc = nnp_loop_check_modulo(v->l, v->r.ii, start, inst);
+    }
+    free(start);
+    free(inst);
+    return rc;
 }
 
 int cmd_modsched(int argc, char **argv)
@@ -349,35 +431,40 @@ int cmd_modsched(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    sched_problem p = {0};
-    modulo_result r;
-    modulo_options o;
-    nnp_err e = {0};
-    modulo_options_default(&o);
+    nnp_loop *l;
+    nnp_modulo_options o;
+    cli_err e;
+    nnp_modulo_options_init(&o);
     o.exact_limit = a.exact_limit;
-    int st = loop_json_read(a.path, &p, &e);
-    if (!st && (st = modulo_schedule(&p, &o, &r, &e)))
-        err_prefix(&e, "%s", a.path);
+    int st = nnp_loop_open(a.path, &l);
+    if (st)
+        cli_err_set(&e, st, "%s", nnp_loop_errmsg(l));
+    else if ((st = nnp_loop_modulo_schedule(l, &o)))
+        cli_err_set(&e, st, "%s: %s", a.path, nnp_loop_errmsg(l));
     if (st) {
-        sched_problem_free(&p);
+        nnp_loop_close(l);
         return cli_fail(&e);
     }
+    view v;
     int code = EXIT_OK;
-    if (verify_modulo(&p, r.ii, r.start, r.instance, &e)) {
+    if (view_init(&v, l)) {
+        fprintf(stderr, "nnpipe: error: out of memory\n");
+        code = EXIT_INTERNAL;
+    } else if (verify(&v)) {
         fprintf(stderr, "nnpipe: error: internal: the schedule of %s failed verification: %s\n",
-                a.path, e.msg);
+                a.path, nnp_loop_errmsg(l));
         code = EXIT_INTERNAL;
     } else if (a.format == FMT_JSON) {
-        code = print_json(&p, &r, &a);
+        code = print_json(&v, &a);
     } else {
-        print_summary(&p, &r, &a);
+        print_summary(&v, &a);
         printf("verifier: ok\n");
         if (a.format == FMT_TABLE) {
-            print_ops(&p, &r);
-            print_table(&p, &r);
+            print_ops(&v);
+            print_table(&v);
         }
     }
-    modulo_result_free(&r);
-    sched_problem_free(&p);
+    view_free(&v);
+    nnp_loop_close(l);
     return code;
 }

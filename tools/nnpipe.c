@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "nnpipe/nnpipe.h"
 
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
