@@ -267,6 +267,32 @@ Test(api_program, a_built_gemm_lowers_to_one_group_with_its_macs)
     nnp_target_close(t);
 }
 
+Test(api_program, a_transpose_is_its_own_group_kind)
+{
+    /* y = x^T for x 1x2x3x4 with perm (0, 3, 1, 2): 24 floats moved. */
+    nnp_model *m;
+    cr_assert_eq(nnp_model_new("tr", 13, &m), NNP_OK);
+    nnp_model_add_input(m, "x", 4, I64(1, 2, 3, 4));
+    int n = -1;
+    nnp_model_add_node(m, "Transpose", "tr", NAMES("x"), 1, NAMES("y"), 1, &n);
+    cr_assert_eq(nnp_model_set_attr_ints(m, n, "perm", I64(0, 3, 1, 2), 4), NNP_OK, "%s",
+                 nnp_model_errmsg(m));
+    nnp_model_add_output(m, "y");
+    cr_assert_eq(nnp_model_check(m), NNP_OK, "%s", nnp_model_errmsg(m));
+    nnp_target *t = target(NULL);
+    nnp_program *p = lower(m, t);
+    cr_assert_eq(nnp_program_group_count(p), 1);
+    nnp_group_desc d;
+    cr_assert_eq(nnp_program_group(p, 0, &d), NNP_OK);
+    cr_assert_eq(d.kind, NNP_GROUP_TRANSPOSE);
+    cr_assert_str_eq(d.kind_name, "transpose");
+    cr_assert_eq(d.bytes_stored, 24 * 4);
+    check_group(p, t, 0);
+    nnp_program_close(p);
+    nnp_model_close(m);
+    nnp_target_close(t);
+}
+
 Test(api_program, a_target_too_small_for_any_tile_is_infeasible_naming_layer_and_pool)
 {
     static const char tiny[] =

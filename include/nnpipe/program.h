@@ -67,15 +67,17 @@ typedef struct nnp_program_desc {
 NNP_API int nnp_program_describe(nnp_program *p, nnp_program_desc *out);
 
 typedef enum nnp_group_kind {
-    NNP_GROUP_CONV,       /* 2-D Conv (+bias, BN, activations, skip Adds) (+pool) */
+    NNP_GROUP_CONV,       /* 2-D Conv (+bias, BN, activations, broadcast binary ops) (+pool) */
     NNP_GROUP_POOL,       /* 2-D MaxPool or AveragePool */
     NNP_GROUP_GLOBALPOOL, /* GlobalAveragePool, GlobalMaxPool */
-    NNP_GROUP_GEMM,       /* Gemm, MatMul (+activations, Adds) */
+    NNP_GROUP_GEMM,       /* Gemm, MatMul (+activations, broadcast binary ops) */
     NNP_GROUP_ELTWISE,    /* an elementwise op on its own */
     NNP_GROUP_CONCAT,
     NNP_GROUP_SOFTMAX,
-    NNP_GROUP_ALIAS,      /* Reshape, Flatten, Identity, Dropout: no ops, no tiles */
-    NNP_GROUP_WHOLE       /* anything else: one tile holding whole tensors */
+    NNP_GROUP_ALIAS,      /* Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout, a
+                           * Transpose that moves only dims of 1: no ops, no tiles */
+    NNP_GROUP_WHOLE,      /* anything else: one tile holding whole tensors */
+    NNP_GROUP_TRANSPOSE   /* Transpose, tiled over its output */
 } nnp_group_kind;
 
 typedef struct nnp_group_desc {
