@@ -125,7 +125,7 @@ Test(cli, usage_errors_exit_1)
     cr_assert(strstr(err, "nnpipe: error: info: missing MODEL"), "%s", err);
     free(err);
     cr_assert_eq(nnpipe("run samples/lenet5.json --input", NULL, &err), 1);
-    cr_assert(strstr(err, "nnpipe: error: run: option needs a file name"), "%s", err);
+    cr_assert(strstr(err, "nnpipe: error: run: --input needs a file name"), "%s", err);
     free(err);
     cr_assert_eq(nnpipe("info --bogus samples/lenet5.json", NULL, &err), 1);
     cr_assert(strstr(err, "nnpipe: error: info: unexpected argument '--bogus'"), "%s", err);

@@ -251,7 +251,7 @@ Test(modsched_cli, exit_codes_and_messages)
     free(out);
     free(err);
     cr_assert_eq(modsched("", &out, &err), 1);
-    cr_assert(strstr(err, "missing LOOP.json"), "%s", err);
+    cr_assert(strstr(err, "nnpipe: error: modsched: missing LOOP.json"), "%s", err);
     free(out);
     free(err);
     snprintf(args, sizeof args, "%s --format pretty", loop("double_buffer.json"));

@@ -10,6 +10,7 @@
  * comes from the library's nnp_loop calls; the views are the command's. */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,18 @@ static int64_t parse_count(const char *s)
     return *end || v < 0 ? -1 : (int64_t)v;
 }
 
+/* "nnpipe: error: modsched: ..." like every other command's usage errors. */
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("nnpipe: error: modsched: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see 'nnpipe modsched --help')\n", stderr);
+    va_end(ap);
+}
+
 static int parse_args(int argc, char **argv, modsched_args *a)
 {
     *a = (modsched_args){NULL, FMT_TABLE, 40, -1};
@@ -55,7 +68,7 @@ static int parse_args(int argc, char **argv, modsched_args *a)
         const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(o, "--format")) {
             if (!val || (strcmp(val, "summary") && strcmp(val, "table") && strcmp(val, "json"))) {
-                fprintf(stderr, "nnpipe modsched: --format takes summary, table or json\n");
+                usage_error("--format takes summary, table or json");
                 return -1;
             }
             a->format = !strcmp(val, "summary") ? FMT_SUMMARY : !strcmp(val, "json") ? FMT_JSON
@@ -64,7 +77,7 @@ static int parse_args(int argc, char **argv, modsched_args *a)
         } else if (!strcmp(o, "--exact-limit") || !strcmp(o, "--trip")) {
             int64_t n = parse_count(val);
             if (n < 0 || (o[2] == 'e' && n > 100000)) {
-                fprintf(stderr, "nnpipe modsched: %s takes a non-negative integer%s\n", o,
+                usage_error("%s takes a non-negative integer%s", o,
                         o[2] == 'e' ? " up to 100000" : "");
                 return -1;
             }
@@ -74,17 +87,17 @@ static int parse_args(int argc, char **argv, modsched_args *a)
                 a->trip = n;
             i++;
         } else if (o[0] == '-' && o[1]) {
-            fprintf(stderr, "nnpipe modsched: unknown option '%s'\n", o);
+            usage_error("unknown option '%s'", o);
             return -1;
         } else if (a->path) {
-            fprintf(stderr, "nnpipe modsched: only one loop file, got '%s' and '%s'\n", a->path, o);
+            usage_error("only one loop file, got '%s' and '%s'", a->path, o);
             return -1;
         } else {
             a->path = o;
         }
     }
     if (!a->path) {
-        fprintf(stderr, "nnpipe modsched: missing LOOP.json\n");
+        usage_error("missing LOOP.json");
         return -1;
     }
     return 0;
@@ -427,10 +440,8 @@ int cmd_modsched(int argc, char **argv)
         usage(stdout);
         return EXIT_OK;
     }
-    if (parse_args(argc, argv, &a)) {
-        usage(stderr);
+    if (parse_args(argc, argv, &a))
         return EXIT_USAGE;
-    }
     nnp_loop *l;
     nnp_modulo_options o;
     cli_err e;

@@ -110,8 +110,11 @@ int cmd_run(int argc, char **argv)
         int is_in = !strcmp(argv[i], "--input") || !strcmp(argv[i], "-i");
         int is_out = !strcmp(argv[i], "--output") || !strcmp(argv[i], "-o");
         if (is_in || is_out) {
-            if (i + 1 >= argc)
-                return usage_error("option needs a file name");
+            if (i + 1 >= argc) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "%s needs a file name", argv[i]);
+                return usage_error(msg);
+            }
             if ((is_in ? nin : nout) >= MAX_IO)
                 return usage_error("too many files");
             if (is_in)
