@@ -27,9 +27,10 @@ static int broken(nnp_model *m, int rc)
     return rc;
 }
 
-/* Opens from the file at path (from_file) or from len bytes at data. */
+/* Opens from the file at path (from_file) or from len bytes at data,
+ * within lim (NULL: the defaults). */
 static int open_common(int from_file, const char *path, const void *data, size_t len,
-                       const char *name, nnp_model **out)
+                       const char *name, const nnp_model_limits *lim, nnp_model **out)
 {
     if (!out)
         return NNP_MISUSE;
@@ -45,8 +46,14 @@ static int open_common(int from_file, const char *path, const void *data, size_t
     m->label = xstrdup(label);
     if (!m->label)
         return broken(m, err_set(&m->err, NNP_NOMEM, "%s: out of memory", label));
-    int rc = from_file ? model_load(path, &m->g, &m->err)
-                       : model_load_buffer(data ? data : "", len, label, &m->g, &m->err);
+    onnx_limits ol = onnx_default_limits;
+    if (lim) {
+        ol.max_file_bytes = lim->max_file_bytes;
+        ol.max_nodes = lim->max_nodes;
+        ol.max_tensor_elems = lim->max_tensor_elems;
+    }
+    int rc = from_file ? model_load_ex(path, &ol, &m->g, &m->err)
+                       : model_load_buffer_ex(data ? data : "", len, label, &ol, &m->g, &m->err);
     if (rc)
         return broken(m, rc);
     m->checked = 1;
@@ -55,12 +62,31 @@ static int open_common(int from_file, const char *path, const void *data, size_t
 
 int nnp_model_open(const char *path, nnp_model **out)
 {
-    return open_common(1, path, NULL, 0, NULL, out);
+    return open_common(1, path, NULL, 0, NULL, NULL, out);
 }
 
 int nnp_model_open_buffer(const void *data, size_t len, const char *name, nnp_model **out)
 {
-    return open_common(0, NULL, data, len, name, out);
+    return open_common(0, NULL, data, len, name, NULL, out);
+}
+
+void nnp_model_limits_default(nnp_model_limits *out)
+{
+    if (out)
+        *out = (nnp_model_limits){onnx_default_limits.max_file_bytes,
+                                  onnx_default_limits.max_nodes,
+                                  onnx_default_limits.max_tensor_elems};
+}
+
+int nnp_model_open_limited(const char *path, const nnp_model_limits *lim, nnp_model **out)
+{
+    return open_common(1, path, NULL, 0, NULL, lim, out);
+}
+
+int nnp_model_open_buffer_limited(const void *data, size_t len, const char *name,
+                                  const nnp_model_limits *lim, nnp_model **out)
+{
+    return open_common(0, NULL, data, len, name, lim, out);
 }
 
 int nnp_model_new(const char *name, int opset, nnp_model **out)

@@ -54,6 +54,26 @@ NNP_API int nnp_model_open(const char *path, nnp_model **out);
 NNP_API int nnp_model_open_buffer(const void *data, size_t len, const char *name,
                                   nnp_model **out);
 
+/* The sizes a model file may reach before nnp_model_open refuses it with
+ * NNP_LIMIT: they keep a hostile or corrupt file from costing gigabytes
+ * before anything is checked. Raise them to read a larger model. */
+typedef struct nnp_model_limits {
+    size_t max_file_bytes;    /* the file or buffer; default 1 GiB */
+    int64_t max_nodes;        /* nodes of the graph; default 10^6 */
+    int64_t max_tensor_elems; /* elements of one tensor; default 2^30. Above the IR's own
+                               * limit of 2^31 the IR still refuses, naming the tensor. */
+} nnp_model_limits;
+
+/* The limits nnp_model_open and nnp_model_open_buffer apply. */
+NNP_API void nnp_model_limits_default(nnp_model_limits *out);
+
+/* nnp_model_open and nnp_model_open_buffer with limits *lim (NULL: the
+ * defaults); the same errors, NNP_LIMIT naming the limit and its value. */
+NNP_API int nnp_model_open_limited(const char *path, const nnp_model_limits *lim,
+                                   nnp_model **out);
+NNP_API int nnp_model_open_buffer_limited(const void *data, size_t len, const char *name,
+                                          const nnp_model_limits *lim, nnp_model **out);
+
 /* A new empty model to build call by call. name labels messages and the
  * graph (NULL: "model"); opset is the ONNX default-domain opset whose
  * semantics apply, as a loaded model's opset_import (0 means 13, the newest
