@@ -15,24 +15,6 @@
 
 /* ---- helpers ---- */
 
-typedef struct collect {
-    char *s;
-    size_t len;
-    int calls, fail_at;
-} collect;
-
-static int collect_write(void *ctx, const char *data, size_t len)
-{
-    collect *c = ctx;
-    if (++c->calls == c->fail_at)
-        return 9;
-    c->s = realloc(c->s, c->len + len + 1);
-    memcpy(c->s + c->len, data, len);
-    c->len += len;
-    c->s[c->len] = 0;
-    return 0;
-}
-
 static nnp_model *open_model(const char *rel)
 {
     nnp_model *m = NULL;
@@ -282,7 +264,7 @@ Test(api_inspect, report_refusals_name_the_format_or_the_sink)
     cr_assert_eq(nnp_program_emit(p, "text", (nnp_sink){NULL, NULL}), NNP_MISUSE);
     cr_assert(strstr(nnp_program_errmsg(p), "write is NULL"), "%s", nnp_program_errmsg(p));
     cr_assert_eq(c.calls, 0);
-    c.fail_at = 1;
+    c.fail_at = 1, c.fail_code = 9;
     cr_assert_eq(nnp_program_emit(p, "json", (nnp_sink){collect_write, &c}), NNP_IO);
     cr_assert(strstr(nnp_program_errmsg(p), "writing the program report: the sink returned 9 "
                                             "after 0 of"),

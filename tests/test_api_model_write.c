@@ -13,25 +13,6 @@
 
 #include "testutil.h"
 
-/* A sink collecting everything; returns 9 on call number fail_at. */
-typedef struct collect {
-    char *s;
-    size_t len;
-    int calls, fail_at;
-} collect;
-
-static int collect_write(void *ctx, const char *data, size_t len)
-{
-    collect *c = ctx;
-    if (++c->calls == c->fail_at)
-        return 9;
-    c->s = realloc(c->s, c->len + len + 1);
-    memcpy(c->s + c->len, data, len);
-    c->len += len;
-    c->s[c->len] = 0;
-    return 0;
-}
-
 static nnp_model *open_ok(const char *rel)
 {
     nnp_model *m = NULL;
@@ -221,7 +202,7 @@ Test(api_model_write, big_outputs_arrive_in_pieces_and_a_refusing_sink_is_io)
     collect c = write_ok(m, NNP_MODEL_ONNX);
     cr_assert_gt(c.calls, 1, "%zu bytes in %d piece(s)", c.len, c.calls);
     cr_assert_leq(c.len, (size_t)c.calls * 65536);
-    collect stop = {.fail_at = 2};
+    collect stop = {.fail_at = 2, .fail_code = 9};
     expect_err(m, nnp_model_write(m, NNP_MODEL_ONNX, (nnp_sink){collect_write, &stop}), NNP_IO,
                "writing the model as ONNX: the sink returned 9 after 65536 of");
     cr_assert_eq(stop.len, 65536, "the first piece arrived, nothing after the refusal");

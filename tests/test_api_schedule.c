@@ -182,24 +182,6 @@ Test(api_schedule, modulo_loops_meet_their_bounds_on_vta)
 
 /* ---- Emitting ---- */
 
-typedef struct collect {
-    char *s;
-    size_t len;
-    int calls, fail_at;
-} collect;
-
-static int collect_write(void *ctx, const char *data, size_t len)
-{
-    collect *c = ctx;
-    if (++c->calls == c->fail_at)
-        return 7;
-    c->s = realloc(c->s, c->len + len + 1);
-    memcpy(c->s + c->len, data, len);
-    c->len += len;
-    c->s[c->len] = 0;
-    return 0;
-}
-
 static char *file_text(FILE *f)
 {
     long n = ftell(f);
@@ -257,7 +239,7 @@ Test(api_schedule, emit_errors_name_the_format_or_the_failing_sink)
     expect_err(s, nnp_schedule_emit(s, "table", NULL, (nnp_sink){NULL, NULL}), NNP_MISUSE,
                "write is NULL");
     expect_err(s, nnp_schedule_emit_file(s, "table", NULL, NULL), NNP_MISUSE, "FILE is NULL");
-    c.fail_at = 1;
+    c.fail_at = 1, c.fail_code = 7;
     expect_err(s, nnp_schedule_emit(s, "summary", NULL, (nnp_sink){collect_write, &c}), NNP_IO,
                "the sink returned 7");
     cr_assert_eq(c.len, 0);

@@ -101,3 +101,15 @@ int write_text(const char *path, const char *text)
     fputs(text, f);
     return fclose(f);
 }
+
+int collect_write(void *ctx, const char *data, size_t len)
+{
+    collect *c = ctx;
+    if (++c->calls == c->fail_at)
+        return c->fail_code;
+    c->s = realloc(c->s, c->len + len + 1);
+    memcpy(c->s + c->len, data, len);
+    c->len += len;
+    c->s[c->len] = 0;
+    return 0;
+}

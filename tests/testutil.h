@@ -21,6 +21,16 @@ const char *temp_dir(void);
 /* Writes text to path; returns 0 on success. */
 int write_text(const char *path, const char *text);
 
+/* An output sink for the API tests (an nnp_write_fn's shape): appends what
+ * it is given to s (NUL-terminated, caller frees), counting calls; on call
+ * number fail_at it refuses, returning fail_code. */
+typedef struct collect {
+    char *s;
+    size_t len;
+    int calls, fail_at, fail_code;
+} collect;
+int collect_write(void *ctx, const char *data, size_t len);
+
 /* A call on a NULL handle returns NNP_MISUSE and has no handle to keep its
  * message (SQLite's convention, nnpipe.h), so all there is to check besides
  * the status is the fixed text every nnp_*_errmsg(NULL) returns
